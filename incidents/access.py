@@ -1,0 +1,244 @@
+"""Model people, their roles and office scopes, and the catalogue of offices.
+
+Changes of access are events like any other, so an auditor can tell who could do
+what on any date. Secrets (password hashes) are not events: they live in the
+credential store beside the event log.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate, DomainEvent, event
+
+from incidents import values
+from incidents.errors import InvalidInputError, NothingToChangeError
+from incidents.vocabulary import Role
+
+# Auditors and admins see every office whatever their scope says.
+ROLES_WITH_EVERY_OFFICE = frozenset({Role.AUDITOR.value, Role.ADMIN.value})
+NAME_PATTERN = "lower-case letters, digits, dots, dashes or underscores"
+
+
+def user_id(name: str) -> UUID:
+    """Return the id of the user with this name (names are unique)."""
+    return uuid5(NAMESPACE_URL, f"/users/{name}")
+
+
+def check_user_name(name: object) -> str:
+    """Return a valid user name: 2 to 64 of lower-case letters, digits, . - _."""
+    if not isinstance(name, str):
+        raise InvalidInputError.field("name", "Give a user name.")
+    allowed = set("abcdefghijklmnopqrstuvwxyz0123456789.-_")
+    if not 2 <= len(name) <= 64 or not set(name) <= allowed:
+        raise InvalidInputError.field(
+            "name", f"{name!r} is not valid: use 2 to 64 {NAME_PATTERN}."
+        )
+    return name
+
+
+class User(Aggregate):
+    """Hold a person's role, the offices they cover, and whether they are active."""
+
+    TOPIC = "incidents:User"
+
+    class Event(Aggregate.Event):
+        TOPIC = "incidents:User.Event"
+
+    class Registered(Aggregate.Created):
+        TOPIC = "incidents:User.Registered"
+        name: str
+        display_name: str
+        role: str
+        offices: list[str] | None
+        actor: str
+
+    class RoleChanged(Event):
+        TOPIC = "incidents:User.RoleChanged"
+        role: str
+        actor: str
+
+    class OfficesChanged(Event):
+        TOPIC = "incidents:User.OfficesChanged"
+        offices: list[str] | None
+        actor: str
+
+    class Deactivated(Event):
+        TOPIC = "incidents:User.Deactivated"
+        reason: str
+        actor: str
+
+    class Reactivated(Event):
+        TOPIC = "incidents:User.Reactivated"
+        actor: str
+
+    @classmethod
+    def register(
+        cls,
+        *,
+        actor: str,
+        name: object,
+        role: object,
+        offices: list[str] | None,
+        display_name: object = None,
+    ) -> User:
+        """Register a person; ``offices=None`` means every office."""
+        checked_name = check_user_name(name)
+        return cls._create(
+            cls.Registered,
+            id=user_id(checked_name),
+            name=checked_name,
+            display_name=values.optional_text(
+                "display_name", display_name, max_length=values.SHORT_TEXT_MAX
+            )
+            or checked_name,
+            role=values.code("role", role, Role),
+            offices=None if offices is None else sorted(set(offices)),
+            actor=actor,
+        )
+
+    @event(Registered)
+    def __init__(
+        self,
+        *,
+        name: str,
+        display_name: str,
+        role: str,
+        offices: list[str] | None,
+        actor: str,
+    ) -> None:
+        self.name = name
+        self.display_name = display_name
+        self.role = role
+        self.offices = offices
+        self.is_active = True
+
+    def change_role(self, *, actor: str, role: object) -> None:
+        """Give the person another role."""
+        checked = values.code("role", role, Role)
+        if checked == self.role:
+            raise NothingToChangeError(f"{self.name} is already {checked}.")
+        self._change_role(role=checked, actor=actor)
+
+    @event(RoleChanged)
+    def _change_role(self, *, role: str, actor: str) -> None:
+        self.role = role
+
+    def change_offices(self, *, actor: str, offices: list[str] | None) -> None:
+        """Change the offices the person covers; ``None`` means every office."""
+        checked = None if offices is None else sorted(set(offices))
+        if checked == self.offices:
+            raise NothingToChangeError(f"{self.name} already covers these offices.")
+        self._change_offices(offices=checked, actor=actor)
+
+    @event(OfficesChanged)
+    def _change_offices(self, *, offices: list[str] | None, actor: str) -> None:
+        self.offices = offices
+
+    def deactivate(self, *, actor: str, reason: object) -> None:
+        """Withdraw every right of the person, keeping their history."""
+        if not self.is_active:
+            raise NothingToChangeError(f"{self.name} is already deactivated.")
+        self._deactivate(
+            reason=values.text("reason", reason, max_length=values.REASON_MAX),
+            actor=actor,
+        )
+
+    @event(Deactivated)
+    def _deactivate(self, *, reason: str, actor: str) -> None:
+        self.is_active = False
+
+    def reactivate(self, *, actor: str) -> None:
+        """Give a deactivated person their rights back."""
+        if self.is_active:
+            raise NothingToChangeError(f"{self.name} is already active.")
+        self._reactivate(actor=actor)
+
+    @event(Reactivated)
+    def _reactivate(self, *, actor: str) -> None:
+        self.is_active = True
+
+    def covers(self, office: str) -> bool:
+        """Tell whether the person may see the given office."""
+        return (
+            self.role in ROLES_WITH_EVERY_OFFICE
+            or self.offices is None
+            or office in self.offices
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the person as plain data."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "display_name": self.display_name,
+            "role": self.role,
+            "offices": None if self.offices is None else list(self.offices),
+            "is_active": self.is_active,
+            "version": self.version,
+        }
+
+
+class UserLogged(DomainEvent):
+    """Record, in a log of its own, that a user was registered (to list users)."""
+
+    TOPIC = "incidents:UserLogged"
+    user_id: UUID
+
+
+USER_LOG_ID = uuid5(NAMESPACE_URL, "/users")
+OFFICE_CATALOGUE_ID = uuid5(NAMESPACE_URL, "/offices")
+
+
+class OfficeCatalogue(Aggregate):
+    """Hold the offices where mediators work."""
+
+    TOPIC = "incidents:OfficeCatalogue"
+
+    class Event(Aggregate.Event):
+        TOPIC = "incidents:OfficeCatalogue.Event"
+
+    class Created(Aggregate.Created):
+        TOPIC = "incidents:OfficeCatalogue.Created"
+
+    class OfficeAdded(Event):
+        TOPIC = "incidents:OfficeCatalogue.OfficeAdded"
+        code: str
+        name: str
+        city: str
+        actor: str
+
+    @classmethod
+    def create(cls) -> OfficeCatalogue:
+        """Create the (single) catalogue."""
+        return cls._create(cls.Created, id=OFFICE_CATALOGUE_ID)
+
+    @event(Created)
+    def __init__(self) -> None:
+        self.offices: dict[str, dict[str, str]] = {}
+
+    def add_office(
+        self, *, actor: str, code: object, name: object, city: object
+    ) -> None:
+        """Add an office; its code is its permanent identifier."""
+        if (
+            not isinstance(code, str)
+            or not code
+            or not set(code) <= set("abcdefghijklmnopqrstuvwxyz0123456789-")
+        ):
+            raise InvalidInputError.field(
+                "code", "Give lower-case letters, digits and dashes."
+            )
+        if code in self.offices:
+            raise NothingToChangeError(f"Office {code!r} is already in the catalogue.")
+        self._add_office(
+            code=code,
+            name=values.text("name", name, max_length=values.SHORT_TEXT_MAX),
+            city=values.text("city", city, max_length=values.SHORT_TEXT_MAX),
+            actor=actor,
+        )
+
+    @event(OfficeAdded)
+    def _add_office(self, *, code: str, name: str, city: str, actor: str) -> None:
+        self.offices[code] = {"code": code, "name": name, "city": city}

@@ -1,0 +1,123 @@
+"""Keep password hashes beside the event log, never in it.
+
+Secrets are not facts to be kept forever: a password hash must be replaceable and
+deletable, so it lives in a small table of the same database (SQLite or
+PostgreSQL), reached through the event store's own connection pool.
+"""
+
+from __future__ import annotations
+
+import threading
+from abc import ABC, abstractmethod
+from typing import TYPE_CHECKING
+from uuid import UUID
+
+from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.sqlite import SQLiteApplicationRecorder
+
+if TYPE_CHECKING:
+    from eventsourcing.persistence import ApplicationRecorder
+
+
+class CredentialStore(ABC):
+    """Store one password hash per user id."""
+
+    @abstractmethod
+    def put_password_hash(self, user_id: UUID, password_hash: str) -> None:
+        """Set or replace the password hash of a user."""
+
+    @abstractmethod
+    def get_password_hash(self, user_id: UUID) -> str | None:
+        """Return the password hash of a user, if one is set."""
+
+
+class POPOCredentialStore(CredentialStore):
+    """Keep hashes in memory, for tests and the in-memory event store."""
+
+    def __init__(self) -> None:
+        self._hashes: dict[UUID, str] = {}
+        self._lock = threading.Lock()
+
+    def put_password_hash(self, user_id: UUID, password_hash: str) -> None:
+        with self._lock:
+            self._hashes[user_id] = password_hash
+
+    def get_password_hash(self, user_id: UUID) -> str | None:
+        with self._lock:
+            return self._hashes.get(user_id)
+
+
+class SQLiteCredentialStore(CredentialStore):
+    """Keep hashes in a ``credentials`` table of the SQLite event store's file."""
+
+    def __init__(self, recorder: SQLiteApplicationRecorder) -> None:
+        self._datastore = recorder.datastore
+        with self._datastore.transaction(commit=True) as cursor:
+            cursor.execute(
+                "CREATE TABLE IF NOT EXISTS credentials ("
+                " user_id TEXT PRIMARY KEY,"
+                " password_hash TEXT NOT NULL,"
+                " updated_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)"
+            )
+
+    def put_password_hash(self, user_id: UUID, password_hash: str) -> None:
+        with self._datastore.transaction(commit=True) as cursor:
+            cursor.execute(
+                "INSERT INTO credentials (user_id, password_hash) VALUES (?, ?) "
+                "ON CONFLICT (user_id) DO UPDATE SET "
+                "password_hash = excluded.password_hash, "
+                "updated_at = CURRENT_TIMESTAMP",
+                (str(user_id), password_hash),
+            )
+
+    def get_password_hash(self, user_id: UUID) -> str | None:
+        with self._datastore.transaction(commit=False) as cursor:
+            cursor.execute(
+                "SELECT password_hash FROM credentials WHERE user_id = ?",
+                (str(user_id),),
+            )
+            row = cursor.fetchone()
+        return None if row is None else str(row[0])
+
+
+class PostgresCredentialStore(CredentialStore):
+    """Keep hashes in a ``credentials`` table of the PostgreSQL event store."""
+
+    def __init__(self, recorder: PostgresApplicationRecorder) -> None:
+        self._datastore = recorder.datastore
+        self._table = f'"{self._datastore.schema}".credentials'
+        with self._datastore.transaction(commit=True) as cursor:
+            cursor.execute(
+                f"CREATE TABLE IF NOT EXISTS {self._table} ("
+                " user_id uuid PRIMARY KEY,"
+                " password_hash text NOT NULL,"
+                " updated_at timestamptz NOT NULL DEFAULT now())"
+            )
+
+    def put_password_hash(self, user_id: UUID, password_hash: str) -> None:
+        with self._datastore.transaction(commit=True) as cursor:
+            cursor.execute(
+                f"INSERT INTO {self._table} (user_id, password_hash) "  # noqa: S608
+                "VALUES (%s, %s) ON CONFLICT (user_id) DO UPDATE SET "
+                "password_hash = excluded.password_hash, updated_at = now()",
+                (user_id, password_hash),
+            )
+
+    def get_password_hash(self, user_id: UUID) -> str | None:
+        with self._datastore.transaction(commit=False) as cursor:
+            cursor.execute(
+                f"SELECT password_hash FROM {self._table} "  # noqa: S608
+                "WHERE user_id = %s",
+                (user_id,),
+            )
+            row = cursor.fetchone()
+        return None if row is None else str(row["password_hash"])
+
+
+def credential_store_for(recorder: ApplicationRecorder) -> CredentialStore:
+    """Return the credential store that lives beside the given event recorder."""
+    if isinstance(recorder, SQLiteApplicationRecorder):
+        return SQLiteCredentialStore(recorder)
+    if isinstance(recorder, PostgresApplicationRecorder):
+        return PostgresCredentialStore(recorder)
+    return POPOCredentialStore()

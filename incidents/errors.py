@@ -1,0 +1,181 @@
+"""Raise errors that say what was wrong and what is allowed instead.
+
+The hierarchy, and the HTTP status the web layer gives each branch::
+
+    IncidentsError
+    + InvalidInputError ............. 422  a value is malformed or unknown
+    + NotFoundError ................. 404
+    |   + IncidentNotFoundError
+    |   + FollowUpNotFoundError
+    |   + OfficeNotFoundError
+    |   + UserNotFoundError
+    + RuleViolationError ............ 409  well formed, but the state forbids it
+    |   + IncidentClosedError
+    |   + IncidentAlreadyOpenError
+    |   + FollowUpsStillScheduledError
+    |   + FollowUpNotScheduledError
+    |   + NothingToChangeError
+    |   + NothingToEraseError
+    |   + ReportConflictError
+    |   + UserAlreadyExistsError
+    |   + UserDeactivatedError
+    + StaleVersionError ............. 412  If-Match named an older version
+    + ConcurrentWriteError .......... 409  lost a race too many times in a row
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from uuid import UUID
+
+
+class IncidentsError(Exception):
+    """Base class of every error the domain and application raise on purpose."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidInputError(IncidentsError):
+    """Refuse a command whose values are malformed, unknown or out of range."""
+
+    def __init__(self, errors: Mapping[str, str | list[str]]) -> None:
+        self.errors: dict[str, list[str]] = {
+            field: [messages] if isinstance(messages, str) else list(messages)
+            for field, messages in errors.items()
+        }
+        summary = "; ".join(
+            f"{field}: {' '.join(messages)}" for field, messages in self.errors.items()
+        )
+        super().__init__(f"Invalid input. {summary}")
+
+    @classmethod
+    def field(cls, name: str, message: str) -> InvalidInputError:
+        """Build the error for one field."""
+        return cls({name: message})
+
+    @classmethod
+    def unknown_code(
+        cls, name: str, value: object, allowed: Iterable[object]
+    ) -> InvalidInputError:
+        """Build the error for a code outside the vocabulary, listing the codes."""
+        choices = ", ".join(str(choice) for choice in allowed)
+        return cls.field(name, f"{value!r} is not one of: {choices}.")
+
+
+class NotFoundError(IncidentsError):
+    """Report that the thing asked for does not exist (or is out of reach)."""
+
+
+class IncidentNotFoundError(NotFoundError):
+    def __init__(self, incident_id: UUID) -> None:
+        super().__init__(f"Incident {incident_id} not found.")
+        self.incident_id = incident_id
+
+
+class FollowUpNotFoundError(NotFoundError):
+    def __init__(self, incident_id: UUID, follow_up_id: UUID) -> None:
+        super().__init__(
+            f"Follow-up {follow_up_id} not found on incident {incident_id}."
+        )
+
+
+class OfficeNotFoundError(NotFoundError):
+    def __init__(self, code: str) -> None:
+        super().__init__(f"Office {code!r} not found.")
+        self.code = code
+
+
+class UserNotFoundError(NotFoundError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"User {name!r} not found.")
+        self.name = name
+
+
+class RuleViolationError(IncidentsError):
+    """Refuse a well-formed command that the current state does not allow."""
+
+
+class IncidentClosedError(RuleViolationError):
+    def __init__(self, incident_id: UUID, action: str) -> None:
+        super().__init__(
+            f"Incident {incident_id} is closed: cannot {action}. A closed incident "
+            "only accepts a note, a reopening or the erasure of personal data."
+        )
+
+
+class IncidentAlreadyOpenError(RuleViolationError):
+    def __init__(self, incident_id: UUID) -> None:
+        super().__init__(
+            f"Incident {incident_id} is already open: only a closed incident "
+            "can be reopened."
+        )
+
+
+class FollowUpsStillScheduledError(RuleViolationError):
+    def __init__(self, incident_id: UUID, count: int) -> None:
+        super().__init__(
+            f"Incident {incident_id} still has {count} scheduled follow-up(s): "
+            "complete or cancel them before closing."
+        )
+        self.count = count
+
+
+class FollowUpNotScheduledError(RuleViolationError):
+    def __init__(self, follow_up_id: UUID, status: str) -> None:
+        super().__init__(
+            f"Follow-up {follow_up_id} is already {status}: only a scheduled "
+            "follow-up can be completed or cancelled."
+        )
+
+
+class NothingToChangeError(RuleViolationError):
+    """Refuse an amendment or reassessment that would leave everything as it is."""
+
+
+class NothingToEraseError(RuleViolationError):
+    def __init__(self, incident_id: UUID, why: str) -> None:
+        super().__init__(
+            f"Incident {incident_id} has no personal data to erase: {why}."
+        )
+
+
+class ReportConflictError(RuleViolationError):
+    def __init__(self, incident_id: UUID) -> None:
+        super().__init__(
+            f"Incident {incident_id} was already reported with different content: "
+            "send the same report again, or report with a new id."
+        )
+
+
+class UserAlreadyExistsError(RuleViolationError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"User {name!r} already exists: choose another name.")
+
+
+class UserDeactivatedError(RuleViolationError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"User {name!r} is deactivated.")
+
+
+class StaleVersionError(IncidentsError):
+    """Refuse a write made against an older version than the current one."""
+
+    def __init__(self, incident_id: UUID, expected: int, actual: int) -> None:
+        super().__init__(
+            f"Incident {incident_id} is at version {actual}, not {expected}: "
+            "reload it and try again."
+        )
+        self.expected = expected
+        self.actual = actual
+
+
+class ConcurrentWriteError(IncidentsError):
+    """Give up after losing the race to save an aggregate several times in a row."""
+
+    def __init__(self, aggregate_id: UUID, attempts: int) -> None:
+        super().__init__(
+            f"{aggregate_id} kept changing while being saved ({attempts} attempts): "
+            "try again."
+        )
