@@ -11,7 +11,7 @@ import contextlib
 import json
 import random
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from importlib import resources
@@ -128,7 +128,7 @@ class IncidentLog(Application[UUID]):
     # Offices.
 
     def ensure_offices(
-        self, offices: list[Mapping[str, str]], *, actor: str = SYSTEM_ACTOR
+        self, offices: Sequence[Mapping[str, str]], *, actor: str = SYSTEM_ACTOR
     ) -> int:
         """Add the offices missing from the catalogue; return how many were added."""
 

@@ -1,0 +1,40 @@
+"""Serve the incident log over HTTP: the application factory."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, current_app
+
+from incidents.application import IncidentLog
+from incidents.bootstrap import open_incident_log
+from web import health
+from web.config import default_instance_path, settings_from_environment
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Create and configure an instance of the Flask application."""
+    app = Flask(
+        __name__,
+        instance_path=str(default_instance_path()),
+        instance_relative_config=True,
+    )
+    if test_config is None or "DATABASE_URL" not in test_config:
+        app.config.from_mapping(settings_from_environment(default_instance_path()))
+    if test_config is not None:
+        app.config.update(test_config)
+
+    log = app.config.get("INCIDENT_LOG") or open_incident_log(
+        app.config["DATABASE_URL"]
+    )
+    app.extensions["incident_log"] = log
+
+    app.register_blueprint(health.bp)
+    return app
+
+
+def get_incident_log() -> IncidentLog:
+    """Return the incident log of the current application."""
+    log: IncidentLog = current_app.extensions["incident_log"]
+    return log

@@ -1,0 +1,189 @@
+"""Run the ``incidents`` command line: serve, load demo data, manage people."""
+
+from __future__ import annotations
+
+import functools
+import getpass
+import os
+import sys
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import ParamSpec, TypeVar
+
+import click
+from eventsourcing.persistence import PersistenceError
+
+from incidents.application import IncidentLog
+from incidents.bootstrap import open_incident_log
+from incidents.errors import IncidentsError, InvalidInputError
+from incidents.persistence import redact
+from incidents.vocabulary import Role
+from web.config import default_instance_path, settings_from_environment
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+DEMO_CREDENTIALS_FILE = "demo-credentials.txt"
+
+
+def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
+    """Turn the domain's and the store's errors into a message and exit code 1."""
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except IncidentsError as error:
+            raise click.ClickException(error.message) from None
+        except PersistenceError as error:
+            raise click.ClickException(
+                f"Cannot use the database {redact(_database_url())}: {error}"
+            ) from None
+
+    return wrapper
+
+
+def _database_url() -> str:
+    url: str = settings_from_environment(default_instance_path())["DATABASE_URL"]
+    return url
+
+
+def _open_log() -> IncidentLog:
+    return open_incident_log(_database_url())
+
+
+def _cli_actor() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+@click.group()
+@click.version_option(package_name="incidents")
+def main() -> None:
+    """Keep the incident log of the mediators' post offices.
+
+    The store is named by INCIDENTS_DATABASE_URL (default: a SQLite file in the
+    instance folder).
+    """
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64))
+@reports_errors
+def serve(host: str, port: int, threads: int) -> None:
+    """Serve the web application with waitress."""
+    import waitress
+
+    from web import create_app
+
+    app = create_app()
+    click.echo(
+        f"Serving http://{host}:{port}/ from {redact(app.config['DATABASE_URL'])}",
+        err=True,
+    )
+    waitress.serve(app, host=host, port=port, threads=threads, ident="incidents")
+
+
+@main.command()
+@click.option(
+    "--if-empty",
+    is_flag=True,
+    help="Load nothing when people are already registered.",
+)
+@click.option("--seed", default=92, show_default=True, help="Seed of the generator.")
+@click.option("--weeks", default=6, show_default=True, type=click.IntRange(1, 104))
+@reports_errors
+def demo(if_empty: bool, seed: int, weeks: int) -> None:
+    """Load offices, one person per role and some weeks of realistic incidents."""
+    from incidents.demo import load_demo
+
+    log = _open_log()
+    credentials_file = default_instance_path() / DEMO_CREDENTIALS_FILE
+    if if_empty and log.list_users():
+        hint = (
+            f" (demo sign-ins are in {credentials_file})"
+            if credentials_file.exists()
+            else ""
+        )
+        click.echo(f"The database already holds people: no demo loaded{hint}.")
+        return
+    result = load_demo(log, today=date.today(), seed=seed, weeks=weeks)
+    lines = [
+        f"{name:<14} {role:<9} {password}"
+        for name, role, password in result.credentials
+    ]
+    _write_private(credentials_file, "\n".join(lines) + "\n")
+    click.echo(
+        f"Loaded {result.incidents} incidents ({result.events} events) "
+        f"over {weeks} weeks."
+    )
+    click.echo("Sign in with (also kept in " + str(credentials_file) + "):")
+    for line in lines:
+        click.echo("  " + line)
+
+
+@main.group()
+def users() -> None:
+    """Manage the people who use the log."""
+
+
+@users.command("add")
+@click.argument("name")
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice([role.value for role in Role]),
+    help="What the person may do.",
+)
+@click.option(
+    "--office",
+    "offices",
+    multiple=True,
+    metavar="CODE",
+    help="An office the person covers (repeat); none means every office.",
+)
+@click.option("--display-name", default=None, help="How the person is shown.")
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the password from the first line of standard input.",
+)
+@reports_errors
+def add_user(
+    name: str,
+    role: str,
+    offices: tuple[str, ...],
+    display_name: str | None,
+    password_stdin: bool,
+) -> None:
+    """Register a person with a role and the offices they cover."""
+    password = None
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            raise InvalidInputError.field(
+                "password", "Standard input held no password."
+            )
+    log = _open_log()
+    user = log.register_user(
+        actor=_cli_actor(),
+        name=name,
+        role=role,
+        offices=list(offices) or None,
+        display_name=display_name,
+        password=password,
+    )
+    scope = "every office" if user["offices"] is None else ", ".join(user["offices"])
+    click.echo(f"Registered {user['name']} ({user['role']}) for {scope}.")
+
+
+def _write_private(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as file:
+        file.write(text)

@@ -1,0 +1,44 @@
+"""Read the service's settings from the environment and the instance folder."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+DATABASE_FILE = "incidents.sqlite3"
+SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
+
+
+def default_instance_path() -> Path:
+    """Return the instance folder: INCIDENTS_INSTANCE_PATH, or ``instance/``."""
+    configured = os.environ.get("INCIDENTS_INSTANCE_PATH")
+    if configured:
+        return Path(configured).resolve()
+    return Path(__file__).resolve().parent.parent / "instance"
+
+
+def settings_from_environment(instance_path: Path) -> dict[str, Any]:
+    """Return the settings named by ``INCIDENTS_*`` variables, with defaults."""
+    database_url = os.environ.get("INCIDENTS_DATABASE_URL") or (
+        f"sqlite:///{(instance_path / DATABASE_FILE).resolve()}"
+    )
+    secret_key = os.environ.get("INCIDENTS_SECRET_KEY") or _instance_secret_key(
+        instance_path
+    )
+    return {"DATABASE_URL": database_url, "SECRET_KEY": secret_key}
+
+
+def _instance_secret_key(instance_path: Path) -> str:
+    # Without INCIDENTS_SECRET_KEY, keep a random key in the instance folder, so
+    # that sessions survive a restart and no key is ever written in the code.
+    path = instance_path / SECRET_KEY_FILE
+    if path.exists():
+        return path.read_text(encoding="ascii").strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as file:
+        file.write(key)
+    return key
