@@ -11,6 +11,7 @@ from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, DomainEvent, event
+from eventsourcing.utils import register_topic
 
 from incidents import values
 from incidents.errors import InvalidInputError, NothingToChangeError
@@ -45,6 +46,10 @@ class User(Aggregate):
 
     class Event(Aggregate.Event):
         TOPIC = "incidents:User.Event"
+
+    # Declared so that the library does not derive one from Event, topic and all.
+    class Created(Aggregate.Created):
+        TOPIC = "incidents:User.Created"
 
     class Registered(Aggregate.Created):
         TOPIC = "incidents:User.Registered"
@@ -185,6 +190,11 @@ class UserLogged(DomainEvent):
 
     TOPIC = "incidents:UserLogged"
     user_id: UUID
+
+
+# Aggregates register their events' topics when defined; a plain event must be
+# registered by hand, or stored ones could not be read back.
+register_topic(UserLogged.TOPIC, UserLogged)
 
 
 USER_LOG_ID = uuid5(NAMESPACE_URL, "/users")

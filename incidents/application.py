@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import random
+import sqlite3
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -26,6 +27,8 @@ from eventsourcing.application import (
     EventSourcedLog,
 )
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
+from eventsourcing.postgres import PostgresFactory
+from eventsourcing.sqlite import SQLiteFactory
 from eventsourcing.utils import Environment
 
 from incidents import values
@@ -56,7 +59,11 @@ from incidents.vocabulary import Role
 
 if TYPE_CHECKING:
     from eventsourcing.domain import Aggregate, DomainEventProtocol
-    from eventsourcing.persistence import Recording
+    from eventsourcing.persistence import (
+        ApplicationRecorder,
+        InfrastructureFactory,
+        Recording,
+    )
 
 A = TypeVar("A", bound="Aggregate")
 
@@ -65,6 +72,9 @@ MAX_ATTEMPTS = 10
 PASSWORD_MIN = 10
 PASSWORD_MAX = 256
 SYSTEM_ACTOR = "system"
+
+# Any number nothing else in the database uses as an advisory lock.
+CREATE_TABLES_LOCK = 0x1AC1DE27
 
 # Attributes every event has, which the timeline shows apart from its data.
 _ENVELOPE = {"originator_id", "originator_version", "timestamp", "originator_topic"}
@@ -108,10 +118,14 @@ class IncidentLog(Application[UUID]):
         super().__init__(env)
         self.clock = clock or (lambda: datetime.now(UTC))
         self.password_hasher = password_hasher or PasswordHasher()
-        self.credentials: CredentialStore = credential_store_for(self.recorder)
+        with _creating_tables_in_turn(self.factory):
+            self.credentials: CredentialStore = credential_store_for(self.recorder)
         self.user_log: EventSourcedLog[UserLogged] = EventSourcedLog(
             self.events, USER_LOG_ID, UserLogged
         )
+        # Called with the newest log position after every save in this process
+        # (read models use it to wake up at once instead of polling).
+        self.save_listeners: list[Callable[[int], None]] = []
 
     def construct_env(
         self, name: str, env: Mapping[str, str] | None = None
@@ -120,6 +134,19 @@ class IncidentLog(Application[UUID]):
         # by the composition roots), never from stray library variables in
         # os.environ, so that two logs in one process cannot see each other's.
         return Environment(name, dict(env or {}))
+
+    def construct_recorder(self) -> ApplicationRecorder:
+        # Processes that open one store at the same moment race to create its
+        # tables (and on PostgreSQL to replace its functions), and the losers
+        # fail to start; tests/integration/test_concurrency.py shows it.
+        with _creating_tables_in_turn(self.factory):
+            return super().construct_recorder()
+
+    def _notify(self, recordings: list[Recording[UUID]]) -> None:
+        if recordings:
+            position = _last_position(recordings)
+            for listener in list(self.save_listeners):
+                listener(position)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -142,7 +169,7 @@ class IncidentLog(Application[UUID]):
                         city=office["city"],
                     )
 
-        for _ in range(MAX_ATTEMPTS):
+        for attempt in range(1, MAX_ATTEMPTS + 1):
             catalogue = self._office_catalogue()
             if catalogue is None:
                 catalogue = OfficeCatalogue.create()
@@ -153,6 +180,7 @@ class IncidentLog(Application[UUID]):
             try:
                 self.save(*pending)
             except IntegrityError:
+                _back_off(attempt)
                 continue
             return sum(
                 isinstance(event, OfficeCatalogue.OfficeAdded) for event in pending
@@ -527,26 +555,36 @@ class IncidentLog(Application[UUID]):
             offices = [self._check_office("offices", code) for code in offices]
         if password is not None:
             check_password(password)
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            if self._user_exists(checked_name):
+                raise UserAlreadyExistsError(checked_name)
+            user = User.register(
+                actor=actor,
+                name=checked_name,
+                role=checked_role,
+                offices=offices,
+                display_name=display_name,
+            )
+            try:
+                # The user and its entry in the log of users are saved together:
+                # either both are stored or neither is.
+                self.save(user, self.user_log.trigger_event(user_id=user.id))
+            except IntegrityError:
+                # Someone registered this name, or another person took the
+                # next place in the log of users: look again.
+                _back_off(attempt)
+                continue
+            if password is not None:
+                self.set_password(checked_name, password)
+            return user.to_dict()
+        raise ConcurrentWriteError(USER_LOG_ID, MAX_ATTEMPTS)
+
+    def _user_exists(self, name: str) -> bool:
         try:
-            self.repository.get(user_id(checked_name))
+            self.repository.get(user_id(name))
         except AggregateNotFoundError:
-            pass
-        else:
-            raise UserAlreadyExistsError(checked_name)
-        user = User.register(
-            actor=actor,
-            name=checked_name,
-            role=checked_role,
-            offices=offices,
-            display_name=display_name,
-        )
-        try:
-            self.save(user, self.user_log.trigger_event(user_id=user.id))
-        except IntegrityError:
-            raise UserAlreadyExistsError(checked_name) from None
-        if password is not None:
-            self.set_password(checked_name, password)
-        return user.to_dict()
+            return False
+        return True
 
     def change_role(self, name: str, *, actor: str, role: object) -> dict[str, Any]:
         """Give a person another role."""
@@ -625,7 +663,8 @@ class IncidentLog(Application[UUID]):
             user: User = self.repository.get(user_id(check_user_name(name)))
         except AggregateNotFoundError:
             raise UserNotFoundError(name) from None
-        assert isinstance(user, User)  # noqa: S101 - ids are derived from the type
+        if not isinstance(user, User):
+            raise UserNotFoundError(name)
         return user
 
     def _change_user(
@@ -683,6 +722,47 @@ def check_password(password: str) -> None:
             "password",
             f"Give {PASSWORD_MIN} to {PASSWORD_MAX} characters.",
         )
+
+
+@contextlib.contextmanager
+def _creating_tables_in_turn(factory: InfrastructureFactory[Any]) -> Iterator[None]:
+    """Let one process at a time create the tables of the store."""
+    if isinstance(factory, PostgresFactory):
+        # "tuple concurrently updated", "relation ... already exists": PostgreSQL
+        # refuses concurrent DDL on one object, even with IF NOT EXISTS.
+        with factory.datastore.get_connection() as connection:
+            connection.execute("SELECT pg_advisory_lock(%s)", (CREATE_TABLES_LOCK,))
+            try:
+                yield
+            finally:
+                connection.execute(
+                    "SELECT pg_advisory_unlock(%s)", (CREATE_TABLES_LOCK,)
+                )
+        return
+    if isinstance(factory, SQLiteFactory):
+        pool = factory.datastore.pool
+        if not pool.is_sqlite_memory_mode:
+            _switch_to_write_ahead_log(pool.db_name, pool.lock_timeout or 5)
+    yield
+
+
+def _switch_to_write_ahead_log(db_name: str, timeout: float) -> None:
+    # eventsourcing switches a new SQLite file to WAL on its first connection
+    # without waiting for the lock this takes: "database is locked" when another
+    # process does the same. Switch first, trying again; on any other error, let
+    # eventsourcing report it.
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        try:
+            with contextlib.closing(
+                sqlite3.connect(db_name, uri=True, timeout=timeout)
+            ) as connection:
+                connection.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error):
+                return
+            _back_off(attempt * 10)
+        else:
+            return
 
 
 def _last_position(recordings: list[Recording[UUID]]) -> int:

@@ -1,0 +1,139 @@
+"""Store every event under an explicit topic of its own, which history depends on."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from eventsourcing.domain import CanMutateAggregate
+from eventsourcing.utils import get_topic, resolve_topic
+
+from incidents.access import OfficeCatalogue, User, UserLogged, user_id
+from incidents.domain import Incident
+
+# The events of the design, by aggregate: their topics are part of the stored data.
+DESIGNED_EVENTS = {
+    Incident: [
+        "Reported",
+        "DeEscalationRecorded",
+        "Escalated",
+        "SeverityReassessed",
+        "FollowUpScheduled",
+        "FollowUpCompleted",
+        "FollowUpCancelled",
+        "NoteAdded",
+        "Amended",
+        "Closed",
+        "Reopened",
+        "PersonalDataErased",
+    ],
+    User: ["Registered", "RoleChanged", "OfficesChanged", "Deactivated", "Reactivated"],
+    OfficeCatalogue: ["Created", "OfficeAdded"],
+}
+
+
+def nested_event_classes(aggregate):
+    return {
+        name: value
+        for name, value in vars(aggregate).items()
+        if isinstance(value, type) and issubclass(value, CanMutateAggregate)
+    }
+
+
+def every_event_class():
+    classes = [
+        event_class
+        for aggregate in DESIGNED_EVENTS
+        for event_class in nested_event_classes(aggregate).values()
+    ]
+    return [*classes, UserLogged]
+
+
+@pytest.mark.parametrize("aggregate", list(DESIGNED_EVENTS), ids=lambda a: a.__name__)
+def test_every_designed_event_exists_under_its_stable_topic(aggregate):
+    for name in DESIGNED_EVENTS[aggregate]:
+        stable_topic = f"incidents:{aggregate.__name__}.{name}"
+        assert stable_topic == getattr(aggregate, name).TOPIC
+
+
+@pytest.mark.parametrize("aggregate", list(DESIGNED_EVENTS), ids=lambda a: a.__name__)
+def test_every_event_class_nested_in_an_aggregate_has_a_topic_of_its_own(aggregate):
+    classes = nested_event_classes(aggregate)
+    assert set(DESIGNED_EVENTS[aggregate]) <= set(classes)
+
+    for name, event_class in classes.items():
+        # Not one inherited from a base class: that would name another class.
+        own_topic = f"incidents:{aggregate.__name__}.{name}"
+        assert own_topic == event_class.TOPIC, name
+        assert resolve_topic(event_class.TOPIC) is event_class
+        assert get_topic(event_class) == event_class.TOPIC
+
+
+def test_the_user_log_event_has_a_topic_of_its_own():
+    assert vars(UserLogged)["TOPIC"] == "incidents:UserLogged"
+    assert get_topic(UserLogged) == "incidents:UserLogged"
+    assert resolve_topic("incidents:UserLogged") is UserLogged
+
+
+@pytest.mark.parametrize("aggregate", list(DESIGNED_EVENTS), ids=lambda a: a.__name__)
+def test_no_event_class_shares_its_topic_with_another_class(aggregate):
+    own = [cls.TOPIC for cls in nested_event_classes(aggregate).values()]
+    others = [
+        cls.TOPIC
+        for cls in every_event_class()
+        if cls not in nested_event_classes(aggregate).values()
+    ] + [other.TOPIC for other in DESIGNED_EVENTS]
+
+    assert len(set(own)) == len(own)
+    assert not set(own) & set(others)
+
+
+def test_no_topic_depends_on_the_module_an_event_lives_in():
+    for event_class in every_event_class():
+        assert event_class.TOPIC.startswith("incidents:")
+        assert event_class.__module__ not in event_class.TOPIC
+
+
+def test_a_stored_notification_carries_the_topic_of_its_event(log, payload):
+    incident_id = log.report_incident(**payload()).incident["id"]
+    log.record_de_escalation(
+        incident_id, actor="m", techniques=["explanation"], outcome="calmed"
+    )
+    log.escalate_incident(incident_id, actor="m", to="security")
+    log.reassess_severity(incident_id, actor="o", severity=2, reason="Menace.")
+    follow_ups = [
+        log.schedule_follow_up(
+            incident_id, actor="m", kind="staff_support", due_on=date(2026, 3, 9)
+        ).incident["follow_ups"][-1]["id"]
+        for _ in range(2)
+    ]
+    log.complete_follow_up(incident_id, follow_ups[0], actor="m")
+    log.cancel_follow_up(incident_id, follow_ups[1], actor="o", reason="Inutile.")
+    log.add_note(incident_id, actor="m", text="Note.")
+    log.amend_incident(
+        incident_id, actor="o", changes={"category": "threat"}, reason="Corrigé."
+    )
+    log.close_incident(incident_id, actor="o", resolution="resolved_on_site")
+    log.reopen_incident(incident_id, actor="o", reason="Revenu.")
+    log.erase_personal_data(incident_id, actor="admin", reason="RGPD.")
+    log.register_user(actor="admin", name="alice", role="mediator")
+    log.change_role("alice", actor="admin", role="officer")
+    log.change_offices("alice", actor="admin", offices=["colombes-aragon"])
+    log.deactivate_user("alice", actor="admin", reason="Départ.")
+    user = log.repository.get(user_id("alice"))
+    user.reactivate(actor="admin")
+    log.save(user)
+
+    notifications = log.recorder.select_notifications(1, 1000)
+
+    for notification in notifications:
+        event = log.mapper.to_domain_event(notification)
+        assert notification.topic == type(event).TOPIC
+        assert notification.topic == get_topic(type(event))
+    stored_topics = {notification.topic for notification in notifications}
+    designed_topics = {
+        f"incidents:{aggregate.__name__}.{name}"
+        for aggregate, names in DESIGNED_EVENTS.items()
+        for name in names
+    }
+    assert stored_topics == designed_topics | {"incidents:UserLogged"}
