@@ -1,0 +1,163 @@
+"""Give tests a store to write to: in memory, a SQLite file, or PostgreSQL.
+
+PostgreSQL comes from ``POSTGRES_HOST``/``PORT``/``USER``/``PASSWORD`` when set,
+else from a throwaway server started for the session (``tests/pgserver.py``) when
+``initdb`` is installed. Otherwise the tests that need it are skipped, or fail
+when ``INCIDENTS_REQUIRE_POSTGRES=1`` (as ``.ci/run`` sets): CI never skips them.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import psycopg
+import pytest
+from argon2 import PasswordHasher
+from psycopg import sql
+
+from incidents.application import IncidentLog, load_default_offices
+from incidents.persistence import environment_for
+from tests import pgserver
+
+STORES = ["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+DURABLE_STORES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+OpenLog = Callable[..., IncidentLog]
+
+
+def cheap_password_hasher() -> PasswordHasher:
+    """Return an argon2 hasher that costs microseconds, not 125 ms, per check."""
+    return PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
+def open_log(database_url: str, *, load_offices: bool = True) -> IncidentLog:
+    """Open an incident log on a store, with the default offices loaded."""
+    log = IncidentLog(
+        environment_for(database_url), password_hasher=cheap_password_hasher()
+    )
+    if load_offices:
+        log.ensure_offices(load_default_offices())
+    return log
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[pgserver.Server]:
+    """Return where PostgreSQL listens, starting a throwaway server if need be."""
+    if os.environ.get("POSTGRES_HOST"):
+        yield pgserver.Server(
+            host=os.environ["POSTGRES_HOST"],
+            port=int(os.environ.get("POSTGRES_PORT") or 5432),
+            user=os.environ.get("POSTGRES_USER") or "postgres",
+            password=os.environ.get("POSTGRES_PASSWORD", ""),
+            directory="",
+        )
+        return
+    if pgserver.find_bindir() is not None:
+        with pgserver.running() as server:
+            yield server
+        return
+    reason = (
+        "PostgreSQL is unavailable: POSTGRES_HOST is not set and initdb is not "
+        "installed (apt-get install -y postgresql)."
+    )
+    if os.environ.get("INCIDENTS_REQUIRE_POSTGRES") == "1":
+        pytest.fail(
+            f"{reason} INCIDENTS_REQUIRE_POSTGRES=1 forbids skipping.", pytrace=False
+        )
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def opened_logs() -> Iterator[list[IncidentLog]]:
+    """Collect the logs a test opens, and close them after the test."""
+    logs: list[IncidentLog] = []
+    yield logs
+    _close_all(logs)
+
+
+@pytest.fixture
+def postgres_url(
+    postgres_server: pgserver.Server, opened_logs: list[IncidentLog]
+) -> Iterator[str]:
+    """Create an empty database for one test and return its URL; drop it after."""
+    name = f"test_{uuid.uuid4().hex[:16]}"
+    with _maintenance_connection(postgres_server) as connection:
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    user = quote(postgres_server.user, safe="")
+    password = quote(postgres_server.password, safe="")
+    yield (
+        f"postgresql://{user}:{password}@{postgres_server.host}:"
+        f"{postgres_server.port}/{name}"
+    )
+    # Whatever the order of the fixtures, no pool is left on a dropped database.
+    _close_all(opened_logs)
+    with _maintenance_connection(postgres_server) as connection:
+        connection.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = %s AND pid <> pg_backend_pid()",
+            (name,),
+        )
+        connection.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name))
+        )
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    """Return the URL of a SQLite file (not yet created) in a fresh folder."""
+    path = tmp_path / "store" / "incidents.sqlite3"
+    path.parent.mkdir(parents=True)
+    return f"sqlite:///{path.absolute()}"
+
+
+@pytest.fixture(params=STORES)
+def database_url(request: pytest.FixtureRequest) -> str:
+    """Return the URL of an empty store of each kind in turn."""
+    if request.param == "memory":
+        return "memory://"
+    return str(request.getfixturevalue(f"{request.param}_url"))
+
+
+@pytest.fixture(params=DURABLE_STORES)
+def durable_database_url(request: pytest.FixtureRequest) -> str:
+    """Return the URL of an empty store that outlives the log using it."""
+    return str(request.getfixturevalue(f"{request.param}_url"))
+
+
+@pytest.fixture
+def make_log(opened_logs: list[IncidentLog]) -> OpenLog:
+    """Open logs with :func:`open_log`, closed after the test."""
+
+    def make(database_url: str, *, load_offices: bool = True) -> IncidentLog:
+        log = open_log(database_url, load_offices=load_offices)
+        opened_logs.append(log)
+        return log
+
+    return make
+
+
+@pytest.fixture
+def incident_log(database_url: str, make_log: OpenLog) -> IncidentLog:
+    """Return a log, offices loaded, on each kind of store in turn."""
+    return make_log(database_url)
+
+
+def _close_all(logs: list[IncidentLog]) -> None:
+    while logs:
+        logs.pop().close()
+
+
+def _maintenance_connection(server: pgserver.Server) -> psycopg.Connection:
+    return psycopg.connect(
+        host=server.host,
+        port=server.port,
+        user=server.user,
+        password=server.password,
+        dbname="postgres",
+        autocommit=True,
+        connect_timeout=10,
+    )
