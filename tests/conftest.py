@@ -161,3 +161,23 @@ def _maintenance_connection(server: pgserver.Server) -> psycopg.Connection:
         autocommit=True,
         connect_timeout=10,
     )
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say how many PostgreSQL tests ran, so CI's output shows they did."""
+    reports = [
+        report
+        for outcome in ("passed", "failed", "error", "skipped")
+        for report in terminalreporter.stats.get(outcome, [])
+        if getattr(report, "when", "call") in ("call", "setup")
+        and "postgres" in getattr(report, "keywords", {})
+    ]
+    counts = {
+        outcome: sum(1 for report in reports if report.outcome == outcome)
+        for outcome in ("passed", "failed", "skipped")
+    }
+    executed = counts["passed"] + counts["failed"]
+    terminalreporter.write_line(
+        f"PostgreSQL tests: {executed} executed ({counts['passed']} passed, "
+        f"{counts['failed']} failed), {counts['skipped']} skipped"
+    )
