@@ -9,6 +9,8 @@ from flask import Flask, current_app
 
 from incidents.application import IncidentLog
 from incidents.bootstrap import open_incident_log
+from projections.projector import Projector
+from projections.queries import ReadModels
 from web import health
 from web.config import default_instance_path, settings_from_environment
 
@@ -29,9 +31,20 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.config["DATABASE_URL"]
     )
     app.extensions["incident_log"] = log
+    projector = Projector(log)
+    app.extensions["read_models"] = ReadModels(projector)
+    if app.config.get("FOLLOW_LOG", True):
+        # The embedded default: read models follow the log in this process.
+        projector.start()
 
     app.register_blueprint(health.bp)
     return app
+
+
+def get_read_models() -> ReadModels:
+    """Return the read models of the current application."""
+    read_models: ReadModels = current_app.extensions["read_models"]
+    return read_models
 
 
 def get_incident_log() -> IncidentLog:

@@ -25,6 +25,7 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 DEMO_CREDENTIALS_FILE = "demo-credentials.txt"
+MAX_DIFFERENCES_SHOWN = 50
 
 
 def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
@@ -125,6 +126,76 @@ def demo(if_empty: bool, seed: int, weeks: int) -> None:
     click.echo("Sign in with (also kept in " + str(credentials_file) + "):")
     for line in lines:
         click.echo("  " + line)
+
+
+@main.command()
+@click.option(
+    "--check",
+    "check_only",
+    is_flag=True,
+    help="Rebuild into scratch tables and compare them with the live ones.",
+)
+@reports_errors
+def replay(check_only: bool) -> None:
+    """Rebuild every read model from the first event, then swap them in."""
+    from projections.projector import Projector
+    from projections.replay import check, rebuild
+
+    log = _open_log()
+    projector = Projector(log)
+    head = log.recorder.max_notification_id() or 0
+    label = "Checking" if check_only else "Rebuilding"
+    with click.progressbar(length=head, label=label, file=sys.stderr) as bar:
+        if check_only:
+            result = check(projector, progress=lambda batch: bar.update(batch.applied))
+        else:
+            rebuilt = rebuild(
+                projector, progress=lambda batch: bar.update(batch.applied)
+            )
+    if not check_only:
+        click.echo(
+            f"Rebuilt the read models from {rebuilt.events} events in "
+            f"{rebuilt.seconds:.2f} s ({rebuilt.events_per_second:,.0f} events/s)."
+        )
+        return
+    for difference in result.differences[:MAX_DIFFERENCES_SHOWN]:
+        click.echo(difference.describe())
+    hidden = len(result.differences) - MAX_DIFFERENCES_SHOWN
+    if hidden > 0:
+        click.echo(f"... and {hidden} more differences.")
+    if result.differences:
+        raise click.ClickException(
+            f"{len(result.differences)} read-model rows differ from a rebuild "
+            f"at position {result.position}: run `incidents replay` to rebuild."
+        )
+    click.echo(f"The read models match a rebuild from the {result.position} events.")
+
+
+@main.command()
+@click.option(
+    "--poll-interval",
+    default=0.2,
+    show_default=True,
+    type=click.FloatRange(0.01, 60),
+    help="Seconds between looks at the log when it is idle.",
+)
+@reports_errors
+def project(poll_interval: float) -> None:
+    """Keep the read models up to date, as a process of its own, until stopped."""
+    import signal
+
+    from projections.projector import Projector
+
+    projector = Projector(_open_log())
+
+    def stop(signum: int, frame: object) -> None:
+        projector.stop_following()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    click.echo(f"Following the log from position {projector.position()}.", err=True)
+    projector.run_forever(poll_interval=poll_interval)
+    click.echo(f"Stopped at position {projector.position()}.", err=True)
 
 
 @main.group()

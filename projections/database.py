@@ -1,0 +1,207 @@
+"""Reach the read-model tables in the database that holds the events.
+
+Read models live beside the event store: in the same SQLite file, or in the same
+PostgreSQL schema, through the event store's own connection pool. For the
+in-memory event store they live in a private in-memory SQLite database. SQL is
+written once with ``?`` placeholders and adapted to the driver.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, Protocol
+
+from eventsourcing.persistence import OperationalError
+from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.sqlite import SQLiteApplicationRecorder
+
+if TYPE_CHECKING:
+    from incidents.application import IncidentLog
+
+Row = tuple[Any, ...]
+
+# Numbers nothing else in the database uses as advisory locks.
+SCHEMA_LOCK = 0x52EAD0DE1
+READERS_LOCK = 0x52EAD0DE2
+
+
+class _DriverCursor(Protocol):
+    @property
+    def rowcount(self) -> int: ...
+
+    def execute(self, sql: Any, params: Any = ...) -> Any: ...
+    def executemany(self, sql: Any, params: Any) -> Any: ...
+    def fetchall(self) -> Any: ...
+    def fetchmany(self, size: int) -> Any: ...
+    def fetchone(self) -> Any: ...
+
+
+class Cursor:
+    """Run SQL written with ``?`` placeholders, and return rows as tuples."""
+
+    def __init__(self, cursor: _DriverCursor, *, dialect: str) -> None:
+        self._cursor = cursor
+        self._dialect = dialect
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        self._cursor.execute(self._adapt(sql), tuple(params))
+        return int(self._cursor.rowcount)
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            self._cursor.executemany(self._adapt(sql), [tuple(row) for row in rows])
+
+    def fetchall(self) -> list[Row]:
+        return [self._row(row) for row in self._cursor.fetchall()]
+
+    def fetchmany(self, size: int) -> list[Row]:
+        return [self._row(row) for row in self._cursor.fetchmany(size)]
+
+    def fetchone(self) -> Row | None:
+        row = self._cursor.fetchone()
+        return None if row is None else self._row(row)
+
+    def _adapt(self, sql: str) -> str:
+        return sql.replace("?", "%s") if self._dialect == "postgres" else sql
+
+    def _row(self, row: Any) -> Row:
+        if isinstance(row, dict):
+            return tuple(row.values())
+        return tuple(row)
+
+
+class Database:
+    """Open transactions on the database of an incident log."""
+
+    def __init__(self, log: IncidentLog) -> None:
+        recorder = log.recorder
+        self._lock = threading.RLock()
+        self._memory: sqlite3.Connection | None = None
+        if isinstance(recorder, PostgresApplicationRecorder):
+            self.dialect = "postgres"
+            self._postgres = recorder.datastore
+            self.schema = recorder.datastore.schema
+        elif isinstance(recorder, SQLiteApplicationRecorder):
+            self.dialect = "sqlite"
+            self._sqlite = recorder.datastore
+            self.schema = ""
+        else:
+            self.dialect = "sqlite"
+            self.schema = ""
+            self._memory = sqlite3.connect(
+                ":memory:", check_same_thread=False, isolation_level=None
+            )
+
+    def table(self, name: str) -> str:
+        """Return the table name, qualified by the schema where there is one."""
+        return f'"{self.schema}".{name}' if self.dialect == "postgres" else name
+
+    def has_table(self, cursor: Cursor, name: str) -> bool:
+        """Tell whether a table exists, without locking it."""
+        if self.dialect == "postgres":
+            cursor.execute("SELECT to_regclass(?) IS NOT NULL", (self.table(name),))
+        else:
+            cursor.execute(
+                "SELECT EXISTS (SELECT 1 FROM sqlite_master "
+                "WHERE type = 'table' AND name = ?)",
+                (name,),
+            )
+        row = cursor.fetchone()
+        return row is not None and bool(row[0])
+
+    @contextmanager
+    def changing_schema(self) -> Iterator[Cursor]:
+        """Create or drop tables in a write transaction that one process runs at a time.
+
+        PostgreSQL refuses concurrent DDL on one object even with IF NOT EXISTS;
+        SQLite's write lock already serialises it.
+        """
+        with self.transaction(write=True) as cursor:
+            if self.dialect == "postgres":
+                cursor.execute("SELECT pg_advisory_xact_lock(?)", (SCHEMA_LOCK,))
+            yield cursor
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Cursor]:
+        """Read in one transaction that sees a single state of the database.
+
+        On PostgreSQL the reader also holds a shared lock that a swap of
+        generations waits for (:meth:`swapping`), taken *before* the snapshot
+        begins: DDL is not covered by snapshots there, so a reader must never
+        start on tables that a rebuild is about to drop.
+        """
+        if self.dialect != "postgres":
+            with self.transaction(write=False) as cursor:
+                yield cursor
+            return
+        with self._postgres.get_connection() as connection:
+            connection.execute("SELECT pg_advisory_lock_shared(%s)", (READERS_LOCK,))
+            try:
+                with connection.transaction(force_rollback=True):
+                    pg_cursor = connection.cursor()
+                    pg_cursor.row_factory = _tuple_rows  # type: ignore[assignment]
+                    pg_cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                    yield Cursor(pg_cursor, dialect=self.dialect)
+            finally:
+                connection.execute(
+                    "SELECT pg_advisory_unlock_shared(%s)", (READERS_LOCK,)
+                )
+
+    @contextmanager
+    def swapping(self) -> Iterator[Cursor]:
+        """Write in a transaction that waits until no snapshot reader is reading."""
+        with self.transaction(write=True) as cursor:
+            if self.dialect == "postgres":
+                cursor.execute("SELECT pg_advisory_xact_lock(?)", (READERS_LOCK,))
+            yield cursor
+
+    @contextmanager
+    def transaction(self, *, write: bool) -> Iterator[Cursor]:
+        """Run statements in one transaction, committed only if ``write``."""
+        if self._memory is not None:
+            with self._lock:
+                cursor = self._memory.cursor()
+                cursor.execute("BEGIN")
+                try:
+                    yield Cursor(cursor, dialect=self.dialect)
+                except BaseException:
+                    self._memory.rollback()
+                    raise
+                if write:
+                    self._memory.commit()
+                else:
+                    self._memory.rollback()
+            return
+        if self.dialect == "postgres":
+            with self._postgres.transaction(commit=write) as pg_cursor:
+                pg_cursor.row_factory = _tuple_rows  # type: ignore[assignment]
+                yield Cursor(pg_cursor, dialect=self.dialect)
+            return
+        with self._sqlite.get_connection(commit=write) as connection:
+            # A writer takes the database lock at BEGIN (waiting for it up to the
+            # lock timeout), so that what it reads stays true until it commits.
+            cursor = connection.cursor().sqlite_cursor
+            try:
+                cursor.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+                yield Cursor(cursor, dialect=self.dialect)
+            except sqlite3.OperationalError as error:
+                connection.rollback()
+                raise OperationalError(error) from error
+            except BaseException:
+                connection.rollback()
+                raise
+            finally:
+                cursor.close()
+            if write:
+                connection.commit()
+            else:
+                connection.rollback()
+
+
+def _tuple_rows(cursor: object) -> type[tuple[Any, ...]]:
+    # A psycopg row factory: the store's connections make dicts of rows, which
+    # would keep only one of two columns of the same name (COUNT(*), COUNT(...)).
+    return tuple

@@ -1,0 +1,265 @@
+"""Keep the read models up to date with the event log, each event exactly once.
+
+Events are applied in batches; each batch is written in one transaction together
+with the position it reaches, so a process killed at any moment leaves the read
+models exactly at the end of a batch, and the next run resumes from there.
+Several projectors (threads or processes) may run at once: each batch first locks
+the tracking row and re-reads the position, and gives up if another projector
+got there first.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from projections.database import Cursor, Database
+from projections.handlers import apply_event
+from projections.tables import POINTER_TABLE, TRACKING_NAME, Tables, create_pointer
+
+if TYPE_CHECKING:
+    from incidents.application import IncidentLog
+
+BATCH_SIZE = 500
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Say how far one batch went."""
+
+    applied: int
+    position: int
+
+
+class Projector:
+    """Apply the events of one incident log to its read-model tables."""
+
+    def __init__(
+        self,
+        log: IncidentLog,
+        database: Database | None = None,
+        *,
+        batch_size: int = BATCH_SIZE,
+    ) -> None:
+        self.log = log
+        self.database = database or Database(log)
+        self.batch_size = batch_size
+        self._progress = threading.Condition()
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.ensure_tables()
+
+    # Generations.
+
+    def ensure_tables(self) -> None:
+        """Create the generation pointer and the live tables when missing."""
+        with self.database.transaction(write=False) as cursor:
+            if self._live_tables_exist(cursor):
+                # Creating them again (IF NOT EXISTS) would still lock them on
+                # PostgreSQL, and deadlock with a batch in progress elsewhere.
+                return
+        with self.database.changing_schema() as cursor:
+            create_pointer(cursor, self.database)
+            Tables(self.database, self._generation(cursor, "live")).create(cursor)
+
+    def _live_tables_exist(self, cursor: Cursor) -> bool:
+        # A generation's tables are created in one transaction, its tracking last.
+        if not self.database.has_table(cursor, POINTER_TABLE):
+            return False
+        return self.database.has_table(
+            cursor, self.live_tables(cursor).bare("tracking")
+        )
+
+    def live_tables(self, cursor: Cursor, *, lock: str = "SHARE") -> Tables:
+        """Return the tables of the generation readers use.
+
+        On PostgreSQL the pointer row stays locked until the transaction ends, so
+        that a rebuild cannot swap and drop these tables under the reader (DDL is
+        not protected by snapshots there; SQLite's snapshots do cover it).
+        """
+        return Tables(self.database, self._generation(cursor, "live", lock=lock))
+
+    def _generation(self, cursor: Cursor, name: str, *, lock: str = "") -> int:
+        locking = f" FOR {lock}" if lock and self.database.dialect == "postgres" else ""
+        cursor.execute(
+            f"SELECT generation FROM {self.database.table(POINTER_TABLE)} "
+            f"WHERE name = ?{locking}",
+            (name,),
+        )
+        row = cursor.fetchone()
+        if row is None:  # pragma: no cover - create_pointer inserts both rows
+            raise LookupError(name)
+        return int(row[0])
+
+    def new_generation(self) -> Tables:
+        """Allocate and create an empty generation that readers do not see."""
+        with self.database.changing_schema() as cursor:
+            pointer = self.database.table(POINTER_TABLE)
+            cursor.execute(
+                f"UPDATE {pointer} SET generation = generation + 1 "
+                "WHERE name = 'newest'"
+            )
+            tables = Tables(self.database, self._generation(cursor, "newest"))
+            tables.create(cursor)
+        return tables
+
+    def make_live(self, tables: Tables) -> Tables:
+        """Point readers at another generation; return the one they used before."""
+        with self.database.swapping() as cursor:
+            previous = self.live_tables(cursor, lock="UPDATE")
+            cursor.execute(
+                f"UPDATE {self.database.table(POINTER_TABLE)} "
+                "SET generation = ? WHERE name = 'live'",
+                (tables.generation,),
+            )
+        return previous
+
+    def drop(self, tables: Tables) -> None:
+        """Drop a generation that is no longer live."""
+        with self.database.changing_schema() as cursor:
+            if self.live_tables(cursor).generation == tables.generation:
+                raise ValueError("Cannot drop the live read models.")
+            tables.drop(cursor)
+
+    # Processing.
+
+    def position(self, tables: Tables | None = None) -> int:
+        """Return the log position the read models have reached."""
+        with self.database.transaction(write=False) as cursor:
+            return self._position(cursor, tables or self.live_tables(cursor))
+
+    @staticmethod
+    def _position(cursor: Cursor, tables: Tables) -> int:
+        cursor.execute(
+            f"SELECT position FROM {tables.name('tracking')} WHERE name = ?",
+            (TRACKING_NAME,),
+        )
+        row = cursor.fetchone()
+        return 0 if row is None else int(row[0])
+
+    def process_batch(
+        self, tables: Tables | None = None, *, stop: int | None = None
+    ) -> Batch:
+        """Apply the next batch of events (up to ``stop``) in one transaction."""
+        follow_live = tables is None
+        with self.database.transaction(write=False) as cursor:
+            if tables is None:
+                tables = self.live_tables(cursor)
+            start = self._position(cursor, tables)
+        if stop is not None and start >= stop:
+            return Batch(0, start)
+        notifications = self.log.recorder.select_notifications(
+            start + 1, self.batch_size, stop=stop
+        )
+        if not notifications:
+            return Batch(0, start)
+        with self.database.transaction(write=True) as cursor:
+            if follow_live and self.live_tables(cursor).generation != tables.generation:
+                return Batch(0, start)  # A rebuild swapped generations meanwhile.
+            # Writing first takes the lock (SQLite's database lock, PostgreSQL's
+            # row lock), so that re-reading the position below is authoritative.
+            tracking = tables.name("tracking")
+            cursor.execute(
+                f"UPDATE {tracking} SET position = position WHERE name = ?",
+                (TRACKING_NAME,),
+            )
+            if self._position(cursor, tables) != start:
+                return Batch(0, start)  # Another projector applied these events.
+            for notification in notifications:
+                event = self.log.mapper.to_domain_event(notification)
+                apply_event(cursor, tables, event, notification.id)
+            reached = notifications[-1].id
+            cursor.execute(
+                f"UPDATE {tracking} SET position = ? WHERE name = ?",
+                (reached, TRACKING_NAME),
+            )
+        with self._progress:
+            self._progress.notify_all()
+        return Batch(len(notifications), reached)
+
+    def catch_up(
+        self,
+        tables: Tables | None = None,
+        *,
+        stop: int | None = None,
+        progress: Callable[[Batch], None] | None = None,
+    ) -> int:
+        """Apply every event not yet applied (up to ``stop``); return how many."""
+        applied = 0
+        while True:
+            batch = self.process_batch(tables, stop=stop)
+            if batch.applied == 0:
+                if tables is None or stop is None or batch.position >= stop:
+                    return applied
+                continue  # Lost a batch to another projector: look again.
+            applied += batch.applied
+            if progress is not None:
+                progress(batch)
+
+    # Following the log in the background.
+
+    def start(self, *, poll_interval: float = 0.5) -> None:
+        """Follow the log in a background thread, woken by every local save."""
+        if self._thread is not None:
+            return
+        self.log.save_listeners.append(self._on_save)
+        self._stopping.clear()
+        self._thread = threading.Thread(
+            target=self._follow, args=(poll_interval,), name="read-models", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop following the log, after the batch in progress."""
+        if self._thread is None:
+            return
+        self._stopping.set()
+        self._wake.set()
+        self._thread.join(timeout)
+        self._thread = None
+        if self._on_save in self.log.save_listeners:
+            self.log.save_listeners.remove(self._on_save)
+
+    def run_forever(self, *, poll_interval: float = 0.2) -> None:
+        """Follow the log in this thread until :meth:`stop_following` is called."""
+        self._stopping.clear()
+        self._follow(poll_interval)
+
+    def stop_following(self) -> None:
+        """Ask :meth:`run_forever` to return after the batch in progress."""
+        self._stopping.set()
+        self._wake.set()
+
+    def _on_save(self, position: int) -> None:
+        self._wake.set()
+
+    def _follow(self, poll_interval: float) -> None:
+        while not self._stopping.is_set():
+            self._wake.clear()
+            try:
+                applied = self.catch_up()
+            except Exception:
+                # Keep following (the database may come back); say why once.
+                logger.exception("Read models could not catch up")
+                applied = 0
+            if applied == 0:
+                self._wake.wait(poll_interval)
+
+    def wait(self, position: int, timeout: float = 5.0) -> bool:
+        """Wait until the read models reach a log position; tell whether they did."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.position() >= position:
+                return True
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            with self._progress:
+                # Woken by a local batch; polls for projectors in other processes.
+                self._progress.wait(min(remaining, 0.05))
