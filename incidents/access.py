@@ -14,7 +14,11 @@ from eventsourcing.domain import Aggregate, DomainEvent, event
 from eventsourcing.utils import register_topic
 
 from incidents import values
-from incidents.errors import InvalidInputError, NothingToChangeError
+from incidents.errors import (
+    InvalidInputError,
+    NothingToChangeError,
+    UserDeactivatedError,
+)
 from incidents.vocabulary import Role
 
 # Auditors and admins see every office whatever their scope says.
@@ -78,6 +82,18 @@ class User(Aggregate):
         TOPIC = "incidents:User.Reactivated"
         actor: str
 
+    class TokenIssued(Event):
+        TOPIC = "incidents:User.TokenIssued"
+        token_id: UUID
+        label: str
+        actor: str
+
+    class TokenRevoked(Event):
+        TOPIC = "incidents:User.TokenRevoked"
+        token_id: UUID
+        reason: str
+        actor: str
+
     @classmethod
     def register(
         cls,
@@ -118,6 +134,7 @@ class User(Aggregate):
         self.role = role
         self.offices = offices
         self.is_active = True
+        self.tokens: dict[UUID, str] = {}
 
     def change_role(self, *, actor: str, role: object) -> None:
         """Give the person another role."""
@@ -164,6 +181,35 @@ class User(Aggregate):
     def _reactivate(self, *, actor: str) -> None:
         self.is_active = True
 
+    def issue_token(self, *, actor: str, token_id: UUID, label: object) -> None:
+        """Record that an API token was issued (its secret is never an event)."""
+        if not self.is_active:
+            raise UserDeactivatedError(self.name)
+        self._issue_token(
+            token_id=token_id,
+            label=values.optional_text("label", label, max_length=values.SHORT_TEXT_MAX)
+            or "",
+            actor=actor,
+        )
+
+    @event(TokenIssued)
+    def _issue_token(self, *, token_id: UUID, label: str, actor: str) -> None:
+        self.tokens[token_id] = label
+
+    def revoke_token(self, *, actor: str, token_id: UUID, reason: object) -> None:
+        """Record that an API token no longer opens anything."""
+        if token_id not in self.tokens:
+            raise NothingToChangeError(f"{self.name} has no active token {token_id}.")
+        self._revoke_token(
+            token_id=token_id,
+            reason=values.text("reason", reason, max_length=values.REASON_MAX),
+            actor=actor,
+        )
+
+    @event(TokenRevoked)
+    def _revoke_token(self, *, token_id: UUID, reason: str, actor: str) -> None:
+        del self.tokens[token_id]
+
     def covers(self, office: str) -> bool:
         """Tell whether the person may see the given office."""
         return (
@@ -181,6 +227,10 @@ class User(Aggregate):
             "role": self.role,
             "offices": None if self.offices is None else list(self.offices),
             "is_active": self.is_active,
+            "tokens": [
+                {"id": token_id, "label": label}
+                for token_id, label in self.tokens.items()
+            ],
             "version": self.version,
         }
 

@@ -1,8 +1,9 @@
-"""Keep password hashes beside the event log, never in it.
+"""Keep password and token hashes beside the event log, never in it.
 
 Secrets are not facts to be kept forever: a password hash must be replaceable and
-deletable, so it lives in a small table of the same database (SQLite or
-PostgreSQL), reached through the event store's own connection pool.
+a token's hash deletable, so they live in small tables of the same database
+(SQLite or PostgreSQL), reached through the event store's own connection pool.
+That a token was issued or revoked *is* a fact, recorded as a ``User`` event.
 """
 
 from __future__ import annotations
@@ -30,12 +31,25 @@ class CredentialStore(ABC):
     def get_password_hash(self, user_id: UUID) -> str | None:
         """Return the password hash of a user, if one is set."""
 
+    @abstractmethod
+    def put_token(self, token_hash: str, token_id: UUID, user_id: UUID) -> None:
+        """Remember which token and user a token hash stands for."""
+
+    @abstractmethod
+    def find_token(self, token_hash: str) -> tuple[UUID, UUID] | None:
+        """Return the token id and user id of a token hash, if it is known."""
+
+    @abstractmethod
+    def delete_token(self, token_id: UUID) -> None:
+        """Forget a token's hash, so that it opens nothing any more."""
+
 
 class POPOCredentialStore(CredentialStore):
     """Keep hashes in memory, for tests and the in-memory event store."""
 
     def __init__(self) -> None:
         self._hashes: dict[UUID, str] = {}
+        self._tokens: dict[str, tuple[UUID, UUID]] = {}
         self._lock = threading.Lock()
 
     def put_password_hash(self, user_id: UUID, password_hash: str) -> None:
@@ -45,6 +59,20 @@ class POPOCredentialStore(CredentialStore):
     def get_password_hash(self, user_id: UUID) -> str | None:
         with self._lock:
             return self._hashes.get(user_id)
+
+    def put_token(self, token_hash: str, token_id: UUID, user_id: UUID) -> None:
+        with self._lock:
+            self._tokens[token_hash] = (token_id, user_id)
+
+    def find_token(self, token_hash: str) -> tuple[UUID, UUID] | None:
+        with self._lock:
+            return self._tokens.get(token_hash)
+
+    def delete_token(self, token_id: UUID) -> None:
+        with self._lock:
+            for token_hash, (known_id, _) in list(self._tokens.items()):
+                if known_id == token_id:
+                    del self._tokens[token_hash]
 
 
 class SQLiteCredentialStore(CredentialStore):
@@ -58,6 +86,12 @@ class SQLiteCredentialStore(CredentialStore):
                 " user_id TEXT PRIMARY KEY,"
                 " password_hash TEXT NOT NULL,"
                 " updated_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)"
+            )
+            cursor.execute(
+                "CREATE TABLE IF NOT EXISTS api_tokens ("
+                " token_hash TEXT PRIMARY KEY,"
+                " token_id TEXT NOT NULL UNIQUE,"
+                " user_id TEXT NOT NULL)"
             )
 
     def put_password_hash(self, user_id: UUID, password_hash: str) -> None:
@@ -79,6 +113,29 @@ class SQLiteCredentialStore(CredentialStore):
             row = cursor.fetchone()
         return None if row is None else str(row[0])
 
+    def put_token(self, token_hash: str, token_id: UUID, user_id: UUID) -> None:
+        with self._datastore.transaction(commit=True) as cursor:
+            cursor.execute(
+                "INSERT INTO api_tokens (token_hash, token_id, user_id) "
+                "VALUES (?, ?, ?)",
+                (token_hash, str(token_id), str(user_id)),
+            )
+
+    def find_token(self, token_hash: str) -> tuple[UUID, UUID] | None:
+        with self._datastore.transaction(commit=False) as cursor:
+            cursor.execute(
+                "SELECT token_id, user_id FROM api_tokens WHERE token_hash = ?",
+                (token_hash,),
+            )
+            row = cursor.fetchone()
+        return None if row is None else (UUID(row[0]), UUID(row[1]))
+
+    def delete_token(self, token_id: UUID) -> None:
+        with self._datastore.transaction(commit=True) as cursor:
+            cursor.execute(
+                "DELETE FROM api_tokens WHERE token_id = ?", (str(token_id),)
+            )
+
 
 class PostgresCredentialStore(CredentialStore):
     """Keep hashes in a ``credentials`` table of the PostgreSQL event store."""
@@ -86,12 +143,19 @@ class PostgresCredentialStore(CredentialStore):
     def __init__(self, recorder: PostgresApplicationRecorder) -> None:
         self._datastore = recorder.datastore
         self._table = f'"{self._datastore.schema}".credentials'
+        self._tokens = f'"{self._datastore.schema}".api_tokens'
         with self._datastore.transaction(commit=True) as cursor:
             cursor.execute(
                 f"CREATE TABLE IF NOT EXISTS {self._table} ("
                 " user_id uuid PRIMARY KEY,"
                 " password_hash text NOT NULL,"
                 " updated_at timestamptz NOT NULL DEFAULT now())"
+            )
+            cursor.execute(
+                f"CREATE TABLE IF NOT EXISTS {self._tokens} ("
+                " token_hash text PRIMARY KEY,"
+                " token_id uuid NOT NULL UNIQUE,"
+                " user_id uuid NOT NULL)"
             )
 
     def put_password_hash(self, user_id: UUID, password_hash: str) -> None:
@@ -112,6 +176,31 @@ class PostgresCredentialStore(CredentialStore):
             )
             row = cursor.fetchone()
         return None if row is None else str(row["password_hash"])
+
+    def put_token(self, token_hash: str, token_id: UUID, user_id: UUID) -> None:
+        with self._datastore.transaction(commit=True) as cursor:
+            cursor.execute(
+                f"INSERT INTO {self._tokens} (token_hash, token_id, user_id) "  # noqa: S608
+                "VALUES (%s, %s, %s)",
+                (token_hash, token_id, user_id),
+            )
+
+    def find_token(self, token_hash: str) -> tuple[UUID, UUID] | None:
+        with self._datastore.transaction(commit=False) as cursor:
+            cursor.execute(
+                f"SELECT token_id, user_id FROM {self._tokens} "  # noqa: S608
+                "WHERE token_hash = %s",
+                (token_hash,),
+            )
+            row = cursor.fetchone()
+        return None if row is None else (row["token_id"], row["user_id"])
+
+    def delete_token(self, token_id: UUID) -> None:
+        with self._datastore.transaction(commit=True) as cursor:
+            cursor.execute(
+                f"DELETE FROM {self._tokens} WHERE token_id = %s",  # noqa: S608
+                (token_id,),
+            )
 
 
 def credential_store_for(recorder: ApplicationRecorder) -> CredentialStore:

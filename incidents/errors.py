@@ -19,6 +19,7 @@ The hierarchy, and the HTTP status the web layer gives each branch::
     |   + ReportConflictError
     |   + UserAlreadyExistsError
     |   + UserDeactivatedError
+    + NotAuthenticatedError ......... 401  no valid token or password
     + StaleVersionError ............. 412  If-Match named an older version
     + ConcurrentWriteError .......... 409  lost a race too many times in a row
 """
@@ -157,6 +158,13 @@ class UserAlreadyExistsError(RuleViolationError):
 class UserDeactivatedError(RuleViolationError):
     def __init__(self, name: str) -> None:
         super().__init__(f"User {name!r} is deactivated.")
+
+
+class NotAuthenticatedError(IncidentsError):
+    """Refuse a token or password that opens nothing, without saying why."""
+
+    def __init__(self) -> None:
+        super().__init__("Sign in again: the credentials given are not valid.")
 
 
 class StaleVersionError(IncidentsError):

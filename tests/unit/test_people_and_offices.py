@@ -34,6 +34,7 @@ def test_registers_a_user_with_a_role_and_offices(log):
         "role": "mediator",
         "offices": ["colombes-aragon", "nanterre-centre"],
         "is_active": True,
+        "tokens": [],
         "version": 1,
     }
     assert log.get_user("alice") == user
