@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run demo test lint typecheck unit integration fmt lock clean
+.PHONY: install run demo test lint typecheck unit integration fmt lock clean bench
 
 install: $(STAMP)
 
@@ -22,8 +22,8 @@ run: install
 	$(BIN)/incidents serve --host $(HOST) --port $(PORT)
 
 lint: install
-	$(BIN)/ruff format --check incidents projections web tests
-	$(BIN)/ruff check incidents projections web tests
+	$(BIN)/ruff format --check incidents projections web tests benchmarks
+	$(BIN)/ruff check incidents projections web tests benchmarks
 	$(BIN)/lint-imports
 
 typecheck: install
@@ -41,8 +41,8 @@ integration: install
 	$(BIN)/python -m pytest tests/integration
 
 fmt: install
-	$(BIN)/ruff format incidents projections web tests
-	$(BIN)/ruff check --fix incidents projections web tests
+	$(BIN)/ruff format incidents projections web tests benchmarks
+	$(BIN)/ruff check --fix incidents projections web tests benchmarks
 
 # Regenerate the lock file after changing dependencies in pyproject.toml.
 lock:
@@ -50,6 +50,10 @@ lock:
 	PYTHONPATH=.lock-tools .lock-tools/bin/uv pip compile pyproject.toml --extra dev \
 		--python-version 3.11 --no-header -o requirements.lock
 	rm -rf .lock-tools
+
+# Benchmarks print figures (see BENCHMARKS.md); they are not tests.
+bench: install
+	$(BIN)/python -m benchmarks.readmodels
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
