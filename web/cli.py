@@ -1,4 +1,4 @@
-"""Run the ``incidents`` command line: serve, load demo data, manage people."""
+"""Run the ``incidents`` command line: serve, demo data, people, API tokens."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import ParamSpec, TypeVar
+from uuid import UUID
 
 import click
 from eventsourcing.persistence import PersistenceError
@@ -251,6 +252,42 @@ def add_user(
     )
     scope = "every office" if user["offices"] is None else ", ".join(user["offices"])
     click.echo(f"Registered {user['name']} ({user['role']}) for {scope}.")
+
+
+@main.group()
+def tokens() -> None:
+    """Issue and revoke the API tokens people use as bearer tokens."""
+
+
+@tokens.command("issue")
+@click.argument("name")
+@click.option("--label", default=None, help="What the token is for, e.g. a device.")
+@reports_errors
+def issue_token(name: str, label: str | None) -> None:
+    """Issue an API token for a person; print it alone on the last line.
+
+    The token is shown only this once: the log keeps its hash, never the token.
+    """
+    log = _open_log()
+    issued = log.issue_token(name, actor=_cli_actor(), label=label)
+    described = f" ({label})" if label else ""
+    click.echo(
+        f"Issued token {issued.token_id}{described} to {name}; "
+        "it is shown only now, on the next line:"
+    )
+    click.echo(issued.token)
+
+
+@tokens.command("revoke")
+@click.argument("name")
+@click.argument("token_id", type=click.UUID)
+@click.option("--reason", required=True, help="Why the token must open nothing more.")
+@reports_errors
+def revoke_token(name: str, token_id: UUID, reason: str) -> None:
+    """Revoke an API token of a person, by its id."""
+    log = _open_log()
+    log.revoke_token(name, token_id, actor=_cli_actor(), reason=reason)
+    click.echo(f"Revoked token {token_id} of {name}.")
 
 
 def _write_private(path: Path, text: str) -> None:
