@@ -21,9 +21,7 @@ from projections.tables import COLUMNS, Tables
 
 PARIS = ZoneInfo("Europe/Paris")
 
-# Columns of incident_states that a change copies from the row before it.
 _STATE_COLUMNS = COLUMNS["incident_states"]
-_FOLLOW_UP_COLUMNS = COLUMNS["follow_up_states"]
 
 
 def iso(moment: datetime) -> str:
@@ -191,26 +189,46 @@ def _change_state(
     recorded_at: str,
     change: Callable[[dict[str, Any]], None],
 ) -> None:
-    incident_id = str(event.originator_id)
-    table = tables.name("incident_states")
+    _supersede(
+        cursor,
+        tables,
+        "incident_states",
+        ("incident_id", str(event.originator_id)),
+        event,
+        recorded_at,
+        change,
+    )
+
+
+def _supersede(
+    cursor: Cursor,
+    tables: Tables,
+    table: str,
+    key: tuple[str, str],
+    event: Any,
+    recorded_at: str,
+    change: Callable[[dict[str, Any]], None],
+) -> None:
+    """Close the current temporal row at ``recorded_at`` and open a changed copy."""
+    columns = COLUMNS[table]
+    key_column, key_value = key
     cursor.execute(
-        f"SELECT {', '.join(_STATE_COLUMNS)} FROM {table} "
-        "WHERE incident_id = ? AND valid_to IS NULL",
-        (incident_id,),
+        f"SELECT {', '.join(columns)} FROM {tables.name(table)} "
+        f"WHERE {key_column} = ? AND valid_to IS NULL",
+        (key_value,),
     )
     current = cursor.fetchone()
-    if current is None:  # pragma: no cover - Reported always opens a state
+    if current is None:  # pragma: no cover - the log opens a row before changes
         return
-    state = dict(zip(_STATE_COLUMNS, current, strict=True))
+    row = dict(zip(columns, current, strict=True))
     cursor.execute(
-        f"UPDATE {table} SET valid_to = ? WHERE incident_id = ? AND valid_to IS NULL",
-        (recorded_at, incident_id),
+        f"UPDATE {tables.name(table)} SET valid_to = ? "
+        f"WHERE {key_column} = ? AND valid_to IS NULL",
+        (recorded_at, key_value),
     )
-    change(state)
-    state.update(
-        version=event.originator_version, valid_from=recorded_at, valid_to=None
-    )
-    _insert(cursor, tables, "incident_states", state)
+    change(row)
+    row.update(version=event.originator_version, valid_from=recorded_at, valid_to=None)
+    _insert(cursor, tables, table, row)
 
 
 def _on_de_escalation(
@@ -324,28 +342,15 @@ def _on_follow_up_scheduled(
 def _finish_follow_up(
     cursor: Cursor, tables: Tables, event: Any, recorded_at: str, status: str
 ) -> None:
-    table = tables.name("follow_up_states")
-    follow_up_id = str(event.follow_up_id)
-    cursor.execute(
-        f"SELECT {', '.join(_FOLLOW_UP_COLUMNS)} FROM {table} "
-        "WHERE follow_up_id = ? AND valid_to IS NULL",
-        (follow_up_id,),
+    _supersede(
+        cursor,
+        tables,
+        "follow_up_states",
+        ("follow_up_id", str(event.follow_up_id)),
+        event,
+        recorded_at,
+        lambda row: row.update(status=status),
     )
-    current = cursor.fetchone()
-    if current is None:  # pragma: no cover - scheduled before it can finish
-        return
-    state = dict(zip(_FOLLOW_UP_COLUMNS, current, strict=True))
-    cursor.execute(
-        f"UPDATE {table} SET valid_to = ? WHERE follow_up_id = ? AND valid_to IS NULL",
-        (recorded_at, follow_up_id),
-    )
-    state.update(
-        version=event.originator_version,
-        valid_from=recorded_at,
-        valid_to=None,
-        status=status,
-    )
-    _insert(cursor, tables, "follow_up_states", state)
     _count_scheduled(cursor, tables, event, -1)
 
 
