@@ -51,12 +51,19 @@ from incidents.errors import (
     IncidentNotFoundError,
     InvalidInputError,
     NotAuthenticatedError,
+    NothingToEraseError,
     OfficeNotFoundError,
     ReportConflictError,
     StaleVersionError,
     UserAlreadyExistsError,
     UserDeactivatedError,
     UserNotFoundError,
+)
+from incidents.personal_data import (
+    ContactAsCiphertext,
+    ContactKeys,
+    PersonalContact,
+    contact_keys_for,
 )
 from incidents.vocabulary import Role
 
@@ -125,6 +132,8 @@ class IncidentLog(Application[UUID]):
         self.password_hasher = password_hasher or PasswordHasher()
         with _creating_tables_in_turn(self.factory):
             self.credentials: CredentialStore = credential_store_for(self.recorder)
+            self.contact_keys: ContactKeys = contact_keys_for(self.recorder)
+        self._contact_transcoding.keys = self.contact_keys
         self.user_log: EventSourcedLog[UserLogged] = EventSourcedLog(
             self.events, USER_LOG_ID, UserLogged
         )
@@ -156,6 +165,8 @@ class IncidentLog(Application[UUID]):
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         transcoder.register(DateAsISO())
+        self._contact_transcoding = ContactAsCiphertext()
+        transcoder.register(self._contact_transcoding)
 
     # Offices.
 
@@ -478,12 +489,25 @@ class IncidentLog(Application[UUID]):
         reason: object,
         expected_version: int | None = None,
     ) -> WriteResult:
-        """Erase the visitor's contact details from an incident."""
-        return self._change(
-            incident_id,
-            lambda incident: incident.erase_personal_data(actor=actor, reason=reason),
-            expected_version,
-        )
+        """Erase the visitor's contact details from an incident, for good.
+
+        The erasure is recorded first, then the contact's key is destroyed; an
+        erasure interrupted between the two is completed by asking again.
+        """
+        try:
+            result = self._change(
+                incident_id,
+                lambda incident: incident.erase_personal_data(
+                    actor=actor, reason=reason
+                ),
+                expected_version,
+            )
+        except NothingToEraseError:
+            if self.contact_keys.destroy(incident_id):
+                return WriteResult(self.get_incident(incident_id), self._head())
+            raise
+        self.contact_keys.destroy(incident_id)
+        return result
 
     def _change(
         self,
@@ -842,6 +866,8 @@ def _event_data(event: object) -> dict[str, Any]:
 
 def _describe(event: object) -> dict[str, Any]:
     data = _event_data(event)
+    if isinstance(data.get("contact"), PersonalContact):
+        data["contact"] = data["contact"].to_dict() or {"erased": True}
     actor = data.pop("actor", None)
     timestamp = getattr(event, "timestamp", None)
     return {

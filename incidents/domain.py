@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate, event
 
@@ -29,6 +29,7 @@ from incidents.errors import (
     NothingToChangeError,
     NothingToEraseError,
 )
+from incidents.personal_data import PersonalContact
 from incidents.vocabulary import (
     Category,
     EscalationTarget,
@@ -114,7 +115,7 @@ class Incident(Aggregate):
         trigger: str | None
         summary: str
         parties: list[dict[str, Any]]
-        contact: dict[str, str | None] | None
+        contact: PersonalContact | None
         client_ref: str | None
         actor: str
 
@@ -219,6 +220,10 @@ class Incident(Aggregate):
             contact=contact,
             client_ref=client_ref,
         )
+        incident_id = incident_id or uuid4()
+        if fields["contact"] is not None:
+            # Sealed under a key of this incident's own when stored.
+            fields["contact"] = PersonalContact(key_id=incident_id, **fields["contact"])
         return cls._create(cls.Reported, id=incident_id, actor=actor, **fields)
 
     @event(Reported)
@@ -233,7 +238,7 @@ class Incident(Aggregate):
         trigger: str | None,
         summary: str,
         parties: list[dict[str, Any]],
-        contact: dict[str, str | None] | None,
+        contact: PersonalContact | None,
         client_ref: str | None,
         actor: str,
     ) -> None:
@@ -245,7 +250,9 @@ class Incident(Aggregate):
         self.trigger = trigger
         self.summary = summary
         self.parties = list(parties)
-        self.contact = contact
+        # None once the contact's key is destroyed, even in older versions.
+        self.contact = None if contact is None else contact.to_dict()
+        self.contact_recorded = contact is not None
         self.contact_erased = False
         self.client_ref = client_ref
         self.reported_by = actor
@@ -464,7 +471,7 @@ class Incident(Aggregate):
         checked_reason = values.text("reason", reason, max_length=values.REASON_MAX)
         if self.contact_erased:
             raise NothingToEraseError(self.id, "it was already erased")
-        if self.contact is None:
+        if not self.contact_recorded:
             raise NothingToEraseError(self.id, "no contact was recorded")
         self._erase_personal_data(reason=checked_reason, actor=actor)
 
@@ -499,6 +506,7 @@ class Incident(Aggregate):
             "summary": self.summary,
             "parties": [dict(party) for party in self.parties],
             "contact": dict(self.contact) if self.contact else None,
+            "contact_recorded": self.contact_recorded,
             "contact_erased": self.contact_erased,
             "client_ref": self.client_ref,
             "reported_by": self.reported_by,

@@ -159,6 +159,12 @@ class Projector:
         )
         if not notifications:
             return Batch(0, start)
+        # Decoded before the write transaction: decoding may read (a contact's
+        # key), and a read waiting behind a writer that waits for us would stall.
+        events = [
+            (notification.id, self.log.mapper.to_domain_event(notification))
+            for notification in notifications
+        ]
         with self.database.transaction(write=True) as cursor:
             if follow_live and self.live_tables(cursor).generation != tables.generation:
                 return Batch(0, start)  # A rebuild swapped generations meanwhile.
@@ -171,9 +177,8 @@ class Projector:
             )
             if self._position(cursor, tables) != start:
                 return Batch(0, start)  # Another projector applied these events.
-            for notification in notifications:
-                event = self.log.mapper.to_domain_event(notification)
-                apply_event(cursor, tables, event, notification.id)
+            for position, event in events:
+                apply_event(cursor, tables, event, position)
             reached = notifications[-1].id
             cursor.execute(
                 f"UPDATE {tracking} SET position = ? WHERE name = ?",
