@@ -247,7 +247,19 @@ class UserLogged(DomainEvent):
 register_topic(UserLogged.TOPIC, UserLogged)
 
 
+class ContactDisclosed(DomainEvent):
+    """Record that a person was shown (or exported) a visitor's contact."""
+
+    TOPIC = "incidents:ContactDisclosed"
+    incident_id: UUID
+    viewer: str
+    channel: str
+
+
+register_topic(ContactDisclosed.TOPIC, ContactDisclosed)
+
 USER_LOG_ID = uuid5(NAMESPACE_URL, "/users")
+DISCLOSURE_LOG_ID = uuid5(NAMESPACE_URL, "/disclosures")
 OFFICE_CATALOGUE_ID = uuid5(NAMESPACE_URL, "/offices")
 
 

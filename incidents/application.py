@@ -35,9 +35,11 @@ from eventsourcing.utils import Environment
 
 from incidents import values
 from incidents.access import (
+    DISCLOSURE_LOG_ID,
     OFFICE_CATALOGUE_ID,
     ROLES_WITH_EVERY_OFFICE,
     USER_LOG_ID,
+    ContactDisclosed,
     OfficeCatalogue,
     User,
     UserLogged,
@@ -136,6 +138,9 @@ class IncidentLog(Application[UUID]):
         self._contact_transcoding.keys = self.contact_keys
         self.user_log: EventSourcedLog[UserLogged] = EventSourcedLog(
             self.events, USER_LOG_ID, UserLogged
+        )
+        self.disclosure_log: EventSourcedLog[ContactDisclosed] = EventSourcedLog(
+            self.events, DISCLOSURE_LOG_ID, ContactDisclosed
         )
         # Called with the newest log position after every save in this process
         # (read models use it to wake up at once instead of polling).
@@ -550,6 +555,13 @@ class IncidentLog(Application[UUID]):
     ) -> Incident:
         if version is not None and version < 1:
             raise InvalidInputError.field("version", "Give a version from 1.")
+        if any(
+            isinstance(log, EventSourcedLog) and log.originator_id == incident_id
+            for log in vars(self).values()
+        ):
+            # Logs such as the log of users hold plain events that no aggregate
+            # is made of: the repository would fail on them, not find nothing.
+            raise IncidentNotFoundError(incident_id)
         try:
             incident: Incident = self.repository.get(incident_id, version=version)
         except AggregateNotFoundError:
@@ -562,6 +574,45 @@ class IncidentLog(Application[UUID]):
                 f"Incident {incident_id} has only {incident.version} versions.",
             )
         return incident
+
+    # Disclosures of personal data.
+
+    def record_disclosure(
+        self, incident_id: UUID, *, viewer: str, channel: str
+    ) -> None:
+        """Record that a person was shown or sent an incident's contact."""
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            disclosed = self.disclosure_log.trigger_event(
+                incident_id=incident_id, viewer=viewer, channel=channel
+            )
+            try:
+                self.save(disclosed)
+            except IntegrityError:
+                _back_off(attempt)  # Another disclosure took this place in the log.
+                continue
+            return
+        raise ConcurrentWriteError(DISCLOSURE_LOG_ID, MAX_ATTEMPTS)
+
+    def list_disclosures(
+        self, *, incident_id: UUID | None = None, after: int = 0, limit: int = 100
+    ) -> list[dict[str, Any]]:
+        """Return the disclosures of contacts in order, optionally of one incident."""
+        disclosures = []
+        for disclosed in self.disclosure_log.get(gt=after or None):
+            if incident_id is not None and disclosed.incident_id != incident_id:
+                continue
+            disclosures.append(
+                {
+                    "number": disclosed.originator_version,
+                    "incident_id": disclosed.incident_id,
+                    "viewer": disclosed.viewer,
+                    "channel": disclosed.channel,
+                    "at": disclosed.timestamp,
+                }
+            )
+            if len(disclosures) >= limit:
+                break
+        return disclosures
 
     # People.
 

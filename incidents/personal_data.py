@@ -10,11 +10,14 @@ erased, and the stored bytes, which the history's hashes cover, never change
 from __future__ import annotations
 
 import base64
+import calendar
 import json
 import os
+import re
 import threading
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -29,6 +32,8 @@ if TYPE_CHECKING:
 
 KEY_BYTES = 32
 NONCE_BYTES = 12
+DEFAULT_RETENTION_MONTHS = 24
+RETENTION_ACTOR = "retention"
 
 
 @dataclass(frozen=True)
@@ -247,3 +252,37 @@ class ContactAsCiphertext(Transcoding):
         if self.keys is None:  # pragma: no cover - set by IncidentLog.__init__
             raise RuntimeError("The contact key store is not ready.")
         return self.keys
+
+
+def retention_cutoff(now: datetime, months: int) -> datetime:
+    """Return the instant ``months`` calendar months before ``now``."""
+    if months < 1:
+        raise ValueError("The retention period is at least one month.")
+    total = now.year * 12 + now.month - 1 - months
+    year, month = divmod(total, 12)
+    day = min(now.day, calendar.monthrange(year, month + 1)[1])
+    return now.replace(year=year, month=month + 1, day=day)
+
+
+def retention_reason(months: int) -> str:
+    """Return the reason recorded with an erasure made by the retention policy."""
+    return (
+        f"Retention policy: a visitor's contact is erased {months} months "
+        "after the incident was closed."
+    )
+
+
+_PHONE_IN_TEXT = re.compile(r"(?<!\d)(?:\+33\s?|0)[1-9](?:[\s.-]?\d{2}){4}(?!\d)")
+_EMAIL_IN_TEXT = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
+
+
+def contact_details_in(text: str | None) -> list[str]:
+    """Name the kinds of contact detail a free text seems to hold (phone, email)."""
+    if not text:
+        return []
+    found = []
+    if _PHONE_IN_TEXT.search(text):
+        found.append("phone")
+    if _EMAIL_IN_TEXT.search(text):
+        found.append("email")
+    return found

@@ -156,6 +156,19 @@ class ReadModels:
             row = cursor.fetchone()
         return None if row is None or row[0] is None else int(row[0])
 
+    def contacts_closed_before(self, moment: datetime) -> list[UUID]:
+        """Return the incidents still holding a contact, closed before a time."""
+        with self._reading() as (cursor, tables):
+            cursor.execute(
+                f"SELECT i.incident_id FROM {tables.name('incidents')} i "
+                f"JOIN {tables.name('incident_states')} s "
+                "ON s.incident_id = i.incident_id AND s.valid_to IS NULL "
+                "WHERE i.has_contact = 1 AND i.status = 'closed' "
+                "AND s.closed_at < ? ORDER BY s.closed_at, i.incident_id",
+                (iso(moment),),
+            )
+            return [UUID(row[0]) for row in cursor.fetchall()]
+
     # Office summary.
 
     def office_summary(

@@ -19,6 +19,11 @@ from incidents.application import IncidentLog
 from incidents.bootstrap import open_incident_log
 from incidents.errors import IncidentsError, InvalidInputError
 from incidents.persistence import redact
+from incidents.personal_data import (
+    DEFAULT_RETENTION_MONTHS,
+    retention_cutoff,
+    retention_reason,
+)
 from incidents.vocabulary import Role
 from web.config import default_instance_path, settings_from_environment
 
@@ -288,6 +293,58 @@ def revoke_token(name: str, token_id: UUID, reason: str) -> None:
     log = _open_log()
     log.revoke_token(name, token_id, actor=_cli_actor(), reason=reason)
     click.echo(f"Revoked token {token_id} of {name}.")
+
+
+@main.command()
+@click.argument("incident_id", type=click.UUID)
+@click.option("--reason", required=True, help="Why the contact must be erased.")
+@reports_errors
+def erase(incident_id: UUID, reason: str) -> None:
+    """Erase the visitor's contact details from an incident, for good."""
+    log = _open_log()
+    log.erase_personal_data(incident_id, actor=_cli_actor(), reason=reason)
+    click.echo(f"Erased the contact of incident {incident_id}.")
+
+
+@main.group()
+def retention() -> None:
+    """Apply the retention policy to visitors' contact details."""
+
+
+@retention.command("apply")
+@click.option(
+    "--months",
+    type=click.IntRange(1, 600),
+    default=lambda: int(
+        os.environ.get("INCIDENTS_RETENTION_MONTHS") or DEFAULT_RETENTION_MONTHS
+    ),
+    show_default=f"INCIDENTS_RETENTION_MONTHS or {DEFAULT_RETENTION_MONTHS}",
+    help="Months after closing after which a contact is erased.",
+)
+@reports_errors
+def apply_retention(months: int) -> None:
+    """Erase the contacts of incidents closed longer ago than the period.
+
+    Safe to run daily: an incident already erased is not touched again.
+    """
+    from projections.projector import Projector
+    from projections.queries import ReadModels
+    from projections.retention import erase_contacts_closed_before
+
+    log = _open_log()
+    cutoff = retention_cutoff(log.clock(), months)
+    due = erase_contacts_closed_before(
+        log,
+        ReadModels(Projector(log)),
+        cutoff=cutoff,
+        reason=retention_reason(months),
+    )
+    for incident_id in due:
+        click.echo(f"Erased the contact of incident {incident_id}.")
+    click.echo(
+        f"{len(due)} contact(s) erased: incidents closed before "
+        f"{cutoff.date().isoformat()} ({months} months)."
+    )
 
 
 def _write_private(path: Path, text: str) -> None:
