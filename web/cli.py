@@ -347,6 +347,32 @@ def apply_retention(months: int) -> None:
     )
 
 
+@main.command()
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@reports_errors
+def backup(path: Path) -> None:
+    """Copy the whole store to a new file, while the service runs."""
+    from incidents.backup import back_up
+
+    back_up(_database_url(), path)
+    click.echo(f"Backed up {redact(_database_url())} to {path}.")
+
+
+@main.command()
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.confirmation_option(
+    prompt="Replace the whole store with this backup?",
+    help="Do not ask for confirmation.",
+)
+@reports_errors
+def restore(path: Path) -> None:
+    """Replace the whole store with a backup; stop the service first."""
+    from incidents.backup import restore as restore_backup
+
+    restore_backup(_database_url(), path)
+    click.echo(f"Restored {redact(_database_url())} from {path}.")
+
+
 def _write_private(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

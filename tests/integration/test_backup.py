@@ -1,0 +1,108 @@
+"""Back up a running store and restore it: the copy holds the same history."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from incidents.backup import BackupError, back_up, restore
+from projections import replay
+from projections.projector import Projector
+from tests.conftest import OpenLog
+
+INCIDENTS = str(Path(sys.executable).with_name("incidents"))
+
+
+def write_some_history(make_log: OpenLog, url: str) -> list[dict[str, object]]:
+    log = make_log(url)
+    for number in range(5):
+        result = log.report_incident(
+            actor="mediatrice",
+            office="nanterre-centre",
+            occurred_at=datetime.now(UTC) - timedelta(hours=number + 1),
+            category="waiting_time",
+            severity=number % 3,
+            target="staff",
+            summary=f"Attente numéro {number}.",
+            contact={"phone": "06 39 98 00 22"},
+        )
+        log.add_note(result.incident["id"], actor="mediatrice", text="Suivi.")
+    Projector(log).catch_up()
+    return list(log.iter_history())
+
+
+def test_a_restored_copy_holds_the_same_history(
+    durable_database_url: str, make_log: OpenLog, tmp_path: Path
+):
+    history = write_some_history(make_log, durable_database_url)
+    copy = back_up(durable_database_url, tmp_path / "backup.db")
+    with pytest.raises(BackupError, match="exists"):
+        back_up(durable_database_url, copy)
+    log = make_log(durable_database_url)
+    log.report_incident(
+        actor="mediatrice",
+        office="nanterre-centre",
+        occurred_at=datetime.now(UTC),
+        category="threat",
+        severity=2,
+        target="staff",
+        summary="Après la sauvegarde.",
+    )
+    log.close()
+
+    restore(durable_database_url, copy)
+
+    restored = make_log(durable_database_url)
+    assert list(restored.iter_history()) == history
+    incident_id = history[-1]["aggregate_id"]
+    assert restored.get_incident(incident_id)["contact"] is not None  # keys came too
+    assert replay.check(Projector(restored)).differences == []
+
+
+def test_restore_refuses_a_file_that_is_not_a_backup(
+    sqlite_url: str, make_log: OpenLog, tmp_path: Path
+):
+    write_some_history(make_log, sqlite_url)
+    bogus = tmp_path / "bogus.db"
+    bogus.write_text("not a database")
+
+    with pytest.raises(BackupError, match="not a backup"):
+        restore(sqlite_url, bogus)
+    with pytest.raises(BackupError, match="no backup file"):
+        restore(sqlite_url, tmp_path / "missing.db")
+
+
+def test_the_commands_back_up_and_restore(tmp_path: Path, make_log: OpenLog):
+    url = f"sqlite:///{tmp_path / 'log.sqlite3'}"
+    history = write_some_history(make_log, url)
+    env = {
+        **os.environ,
+        "INCIDENTS_INSTANCE_PATH": str(tmp_path / "instance"),
+        "INCIDENTS_DATABASE_URL": url,
+    }
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [INCIDENTS, *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+            check=False,
+        )
+
+    saved = run("backup", str(tmp_path / "copy.db"))
+    (tmp_path / "log.sqlite3").unlink()
+    refused = run("restore", str(tmp_path / "missing.db"), "--yes")
+    restored = run("restore", str(tmp_path / "copy.db"), "--yes")
+
+    assert saved.returncode == 0, saved.stderr
+    assert refused.returncode == 1
+    assert "no backup file" in refused.stderr
+    assert restored.returncode == 0, restored.stderr
+    assert list(make_log(url).iter_history()) == history
