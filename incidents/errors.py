@@ -20,6 +20,7 @@ The hierarchy, and the HTTP status the web layer gives each branch::
     |   + UserAlreadyExistsError
     |   + UserDeactivatedError
     + NotAuthenticatedError ......... 401  no valid token or password
+    + PermissionDeniedError ......... 403  the role may never do this
     + StaleVersionError ............. 412  If-Match named an older version
     + ConcurrentWriteError .......... 409  lost a race too many times in a row
 """
@@ -165,6 +166,15 @@ class NotAuthenticatedError(IncidentsError):
 
     def __init__(self) -> None:
         super().__init__("Sign in again: the credentials given are not valid.")
+
+
+class PermissionDeniedError(IncidentsError):
+    """Refuse an action that the person's role never allows, wherever it is."""
+
+    def __init__(self, role: str, action: str) -> None:
+        super().__init__(f"A user with the role {role!r} may not {action}.")
+        self.role = role
+        self.action = action
 
 
 class StaleVersionError(IncidentsError):

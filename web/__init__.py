@@ -11,7 +11,7 @@ from incidents.application import IncidentLog
 from incidents.bootstrap import open_incident_log
 from projections.projector import Projector
 from projections.queries import ReadModels
-from web import health
+from web import docs, health
 from web.config import default_instance_path, settings_from_environment
 
 
@@ -38,6 +38,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         projector.start()
 
     app.register_blueprint(health.bp)
+    app.register_blueprint(docs.bp)
+    # Imported here: the API's views reach the log through this module.
+    from web.api import init_api
+
+    init_api(app)
     return app
 
 

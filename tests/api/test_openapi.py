@@ -1,0 +1,56 @@
+"""The OpenAPI document is valid 3.1 and describes every route of the API."""
+
+from __future__ import annotations
+
+from openapi_spec_validator import validate
+
+from tests.api.conftest import PREFIX, Api
+
+
+def test_the_document_is_served_and_valid(api: Api):
+    response = api.client.get("/api/openapi.json")
+
+    assert response.status_code == 200
+    document = response.get_json()
+    assert document["openapi"] == "3.1.0"
+    validate(document)
+
+
+def test_every_operation_has_a_summary_and_the_bearer_scheme(api: Api):
+    document = api.client.get("/api/openapi.json").get_json()
+
+    assert document["security"] == [{"bearerAuth": []}]
+    assert document["components"]["securitySchemes"]["bearerAuth"]["scheme"] == (
+        "bearer"
+    )
+    operations = [
+        (path, method, operation)
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        if method != "parameters"
+    ]
+    assert len(operations) == 25
+    for path, method, operation in operations:
+        assert path.startswith(PREFIX)
+        assert operation["summary"].endswith("."), (path, method)
+        assert "\n" not in operation["summary"]
+        assert {"401", "403"} <= set(map(str, operation["responses"])), (path, method)
+
+
+def test_writes_document_if_match_and_their_errors(api: Api):
+    document = api.client.get("/api/openapi.json").get_json()
+
+    closure = document["paths"][PREFIX + "/incidents/{incident_id}/closure"]["post"]
+
+    assert [p["name"] for p in closure["parameters"]] == ["If-Match"]
+    assert {"404", "409", "412", "413", "415", "422"} <= set(closure["responses"])
+    error = document["components"]["schemas"]["Error"]["properties"]
+    assert set(error) == {"code", "status", "message", "errors"}
+
+
+def test_the_document_leaves_out_what_is_not_built_yet(api: Api):
+    paths = api.client.get("/api/openapi.json").get_json()["paths"]
+
+    assert PREFIX + "/audit/verify" not in paths
+    assert PREFIX + "/audit/export" not in paths
+    assert api.get("/audit/verify", "auditor").status_code == 404

@@ -1,0 +1,337 @@
+"""Every route, for every role, inside and outside the caller's offices.
+
+The expected statuses are written out from DESIGN.md's HTTP contract, not
+computed from ``incidents.permissions``: 403 when the role may never do it, 404
+(or 422 for an office named in a body or filter) when the target is outside the
+offices the caller covers, exactly as for something unknown. The mediator and
+the officer cover OFFICE only; auditors and admins see every office.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import uuid4
+
+import pytest
+
+from incidents.application import IncidentLog
+from tests.api.conftest import (
+    OFFICE,
+    OTHER_OFFICE,
+    PREFIX,
+    ROLES,
+    Api,
+    assert_error,
+    build_api,
+    report_body,
+)
+
+Arranged = dict[str, str]
+
+
+def office_only(api: Api, office: str) -> Arranged:
+    return {"office": office}
+
+
+def an_incident(api: Api, office: str) -> Arranged:
+    return {"office": office, "incident": str(api.report_in_log(office))}
+
+
+def a_follow_up(api: Api, office: str) -> Arranged:
+    arranged = an_incident(api, office)
+    result = api.log.schedule_follow_up(
+        arranged["incident"],
+        actor="mediator",
+        kind="complaint",
+        due_on=datetime.now(UTC).date() + timedelta(days=2),
+    )
+    arranged["follow_up"] = str(result.incident["follow_ups"][0]["id"])
+    api.wait_for_read_models()
+    return arranged
+
+
+def a_closed_incident(api: Api, office: str) -> Arranged:
+    arranged = an_incident(api, office)
+    api.log.close_incident(arranged["incident"], actor="officer", resolution="need_met")
+    api.wait_for_read_models()
+    return arranged
+
+
+def a_person(api: Api, office: str) -> Arranged:
+    name = f"person-{uuid4().hex[:8]}"
+    api.log.register_user(actor="test", name=name, role="mediator", offices=[office])
+    return {"office": office, "user": name}
+
+
+def a_token(api: Api, office: str) -> Arranged:
+    arranged = a_person(api, office)
+    issued = api.log.issue_token(arranged["user"], actor="test")
+    arranged["token"] = str(issued.token_id)
+    return arranged
+
+
+def an_hour_ahead(arranged: Arranged) -> dict[str, Any]:
+    return {"as_of": (datetime.now(UTC) + timedelta(hours=1)).isoformat()}
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    method: str
+    path: str
+    arrange: Callable[[Api, str], Arranged] = office_only
+    body: Callable[[Arranged], dict[str, Any]] | None = None
+    query: Callable[[Arranged], dict[str, Any]] | None = None
+
+
+ROUTES = [
+    Route("list offices", "GET", "/offices"),
+    Route(
+        "report",
+        "POST",
+        "/incidents",
+        body=lambda a: report_body(office=a["office"]),
+    ),
+    Route(
+        "list incidents", "GET", "/incidents", query=lambda a: {"office": a["office"]}
+    ),
+    Route("get incident", "GET", "/incidents/{incident}", an_incident),
+    Route(
+        "get incident as of",
+        "GET",
+        "/incidents/{incident}",
+        an_incident,
+        query=an_hour_ahead,
+    ),
+    Route("incident timeline", "GET", "/incidents/{incident}/timeline", an_incident),
+    Route(
+        "de-escalation",
+        "POST",
+        "/incidents/{incident}/de-escalations",
+        an_incident,
+        body=lambda a: {"techniques": ["explanation"], "outcome": "calmed"},
+    ),
+    Route(
+        "escalation",
+        "POST",
+        "/incidents/{incident}/escalations",
+        an_incident,
+        body=lambda a: {"to": "security"},
+    ),
+    Route(
+        "note",
+        "POST",
+        "/incidents/{incident}/notes",
+        an_incident,
+        body=lambda a: {"text": "Vu."},
+    ),
+    Route(
+        "amendment",
+        "POST",
+        "/incidents/{incident}/amendments",
+        an_incident,
+        body=lambda a: {"changes": {"category": "threat"}, "reason": "Erreur."},
+    ),
+    Route(
+        "follow-up",
+        "POST",
+        "/incidents/{incident}/follow-ups",
+        an_incident,
+        body=lambda a: {"kind": "complaint", "due_on": "2099-01-01"},
+    ),
+    Route(
+        "completion",
+        "POST",
+        "/incidents/{incident}/follow-ups/{follow_up}/completion",
+        a_follow_up,
+        body=lambda a: {"note": "Fait."},
+    ),
+    Route(
+        "cancellation",
+        "POST",
+        "/incidents/{incident}/follow-ups/{follow_up}/cancellation",
+        a_follow_up,
+        body=lambda a: {"reason": "Inutile."},
+    ),
+    Route(
+        "severity",
+        "POST",
+        "/incidents/{incident}/severity",
+        an_incident,
+        body=lambda a: {"severity": 3, "reason": "Menace."},
+    ),
+    Route(
+        "closure",
+        "POST",
+        "/incidents/{incident}/closure",
+        an_incident,
+        body=lambda a: {"resolution": "resolved_on_site"},
+    ),
+    Route(
+        "reopening",
+        "POST",
+        "/incidents/{incident}/reopening",
+        a_closed_incident,
+        body=lambda a: {"reason": "Plainte."},
+    ),
+    Route(
+        "erasure",
+        "POST",
+        "/incidents/{incident}/erasure",
+        an_incident,
+        body=lambda a: {"reason": "Demande RGPD."},
+    ),
+    Route("office summary", "GET", "/offices/{office}/summary"),
+    Route("office timeline", "GET", "/offices/{office}/timeline"),
+    Route(
+        "follow-up board", "GET", "/follow-ups", query=lambda a: {"office": a["office"]}
+    ),
+    Route("audit events", "GET", "/audit/events"),
+    Route(
+        "register user",
+        "POST",
+        "/admin/users",
+        body=lambda a: {
+            "name": f"new-{uuid4().hex[:8]}",
+            "role": "mediator",
+            "offices": [a["office"]],
+        },
+    ),
+    Route("list users", "GET", "/admin/users"),
+    Route(
+        "issue token",
+        "POST",
+        "/admin/users/{user}/tokens",
+        a_person,
+        body=lambda a: {"label": "téléphone"},
+    ),
+    Route(
+        "revoke token",
+        "POST",
+        "/admin/users/{user}/tokens/{token}/revocation",
+        a_token,
+        body=lambda a: {"reason": "Perdu."},
+    ),
+    Route(
+        "deactivate user",
+        "POST",
+        "/admin/users/{user}/deactivation",
+        a_person,
+        body=lambda a: {"reason": "Départ."},
+    ),
+]
+
+READ = ((200, 404), (200, 404), (200, 200), (200, 200))
+RECORD = ((200, 404), (200, 404), (403, 403), (403, 403))
+FILTER = ((200, 422), (200, 422), (200, 200), (200, 200))
+ADMIN_ONLY = ((403, 403), (403, 403), (403, 403), (200, 200))
+
+# For each route: (inside, outside) for mediator, officer, auditor, admin.
+EXPECTED: dict[str, tuple[tuple[int, int], ...]] = {
+    "list offices": ((200, 200),) * 4,
+    "report": ((201, 422), (201, 422), (403, 403), (403, 403)),
+    "list incidents": FILTER,
+    "get incident": READ,
+    "get incident as of": READ,
+    "incident timeline": READ,
+    "de-escalation": RECORD,
+    "escalation": RECORD,
+    "note": RECORD,
+    "amendment": RECORD,
+    "follow-up": RECORD,
+    "completion": RECORD,
+    "cancellation": RECORD,
+    "severity": RECORD,
+    "closure": ((403, 403), (200, 404), (403, 403), (403, 403)),
+    "reopening": ((403, 403), (200, 404), (403, 403), (403, 403)),
+    "erasure": ADMIN_ONLY,
+    "office summary": READ,
+    "office timeline": READ,
+    "follow-up board": FILTER,
+    "audit events": ((403, 403), (403, 403), (200, 200), (403, 403)),
+    "register user": ((403, 403), (403, 403), (403, 403), (201, 201)),
+    "list users": ADMIN_ONLY,
+    "issue token": ((403, 403), (403, 403), (403, 403), (201, 201)),
+    "revoke token": ADMIN_ONLY,
+    "deactivate user": ADMIN_ONLY,
+}
+
+CELLS = [
+    pytest.param(route, role, where, id=f"{route.name}-{role}-{where}")
+    for route in ROUTES
+    for role in ROLES
+    for where in ("inside", "outside")
+]
+
+
+@pytest.fixture(scope="module")
+def matrix_api() -> Iterator[Api]:
+    """Share one in-memory app: each cell arranges its own incidents and people."""
+    logs: list[IncidentLog] = []
+    yield from build_api("memory://", logs)
+    for log in logs:
+        log.close()
+
+
+def send(api: Api, route: Route, who: str | None, arranged: Arranged) -> Any:
+    path = route.path.format(**arranged)
+    kwargs: dict[str, Any] = {}
+    if route.query is not None:
+        kwargs["query_string"] = route.query(arranged)
+    if route.method == "GET":
+        return api.get(path, who, **kwargs)
+    return api.post(path, route.body(arranged) if route.body else {}, who, **kwargs)
+
+
+@pytest.mark.parametrize(("route", "role", "where"), CELLS)
+def test_every_route_answers_every_role_as_the_contract_says(
+    matrix_api: Api, route: Route, role: str, where: str
+):
+    office = OFFICE if where == "inside" else OTHER_OFFICE
+    inside, outside = EXPECTED[route.name][ROLES.index(role)]
+    expected = inside if where == "inside" else outside
+    arranged = route.arrange(matrix_api, office)
+    head = matrix_api.head()
+
+    response = send(matrix_api, route, role, arranged)
+
+    if expected >= 400:
+        assert_error(response, expected)
+        assert matrix_api.head() == head, "a refused request wrote to the log"
+    else:
+        assert response.status_code == expected, response.get_json()
+        wrote = matrix_api.head() > head
+        assert wrote == (route.method == "POST"), "only writes write"
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=[route.name for route in ROUTES])
+def test_every_route_refuses_an_anonymous_caller(matrix_api: Api, route: Route):
+    arranged = route.arrange(matrix_api, OFFICE)
+    head = matrix_api.head()
+
+    response = send(matrix_api, route, None, arranged)
+
+    assert_error(response, 401)
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    assert matrix_api.head() == head
+
+
+def test_the_matrix_covers_every_route_of_the_api(matrix_api: Api):
+    def shape(path: str) -> str:
+        return re.sub(r"<[^>]+>|\{[^}]+\}", "{}", path)
+
+    served = {
+        (method, shape(rule.rule))
+        for rule in matrix_api.app.url_map.iter_rules()
+        if rule.rule.startswith(PREFIX)
+        for method in rule.methods or ()
+        if method not in {"HEAD", "OPTIONS"}
+    }
+    tested = {(route.method, shape(PREFIX + route.path)) for route in ROUTES}
+
+    assert served == tested
+    assert set(EXPECTED) == {route.name for route in ROUTES}

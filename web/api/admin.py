@@ -1,0 +1,98 @@
+"""Manage people, their roles, office scopes and API tokens (admins only)."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from incidents.permissions import Action
+from web import get_incident_log, get_read_models
+from web.api import schemas
+from web.api.auth import authorized, current_user
+from web.api.blueprint import Blueprint
+from web.api.incidents import WAIT_SECONDS
+
+blp = Blueprint(
+    "admin",
+    __name__,
+    url_prefix="/api/v1/admin",
+    description="People and API tokens.",
+)
+
+
+@blp.post("/users")
+@authorized(Action.ADMINISTER)
+@blp.arguments(schemas.RegisterUserSchema)
+@blp.response(201, schemas.UserSchema)
+def register_user(args: dict[str, Any]) -> dict[str, Any]:
+    """Register a person with a role and the offices they cover."""
+    user = get_incident_log().register_user(
+        actor=current_user()["name"],
+        name=args["name"],
+        role=args["role"],
+        offices=args.get("offices"),
+        display_name=args.get("display_name"),
+        password=args.get("password"),
+    )
+    shown()
+    return user
+
+
+@blp.get("/users")
+@authorized(Action.ADMINISTER)
+@blp.response(200, schemas.UserPageSchema)
+def list_users() -> dict[str, Any]:
+    """List every person, in the order they were registered."""
+    users = get_incident_log().list_users()
+    return {"items": users, "total": len(users), "page": 1, "page_size": len(users)}
+
+
+@blp.post("/users/<name>/tokens")
+@authorized(Action.ADMINISTER)
+@blp.arguments(schemas.IssueTokenSchema)
+@blp.response(201, schemas.IssuedTokenSchema)
+def issue_token(args: dict[str, Any], name: str) -> dict[str, Any]:
+    """Issue an API token for a person; its secret is shown only this once."""
+    log = get_incident_log()
+    issued = log.issue_token(
+        name, actor=current_user()["name"], label=args.get("label")
+    )
+    user = log.get_user(name)
+    label = next(
+        (token["label"] for token in user["tokens"] if token["id"] == issued.token_id),
+        "",
+    )
+    shown()
+    return {"id": issued.token_id, "token": issued.token, "label": label, "user": user}
+
+
+@blp.post("/users/<name>/tokens/<uuid:token_id>/revocation")
+@authorized(Action.ADMINISTER)
+@blp.arguments(schemas.ReasonSchema)
+@blp.response(200, schemas.UserSchema)
+def revoke_token(args: dict[str, Any], name: str, token_id: UUID) -> dict[str, Any]:
+    """Revoke an API token, saying why: it opens nothing from then on."""
+    user = get_incident_log().revoke_token(
+        name, token_id, actor=current_user()["name"], reason=args["reason"]
+    )
+    shown()
+    return user
+
+
+@blp.post("/users/<name>/deactivation")
+@authorized(Action.ADMINISTER)
+@blp.arguments(schemas.ReasonSchema)
+@blp.response(200, schemas.UserSchema)
+def deactivate_user(args: dict[str, Any], name: str) -> dict[str, Any]:
+    """Withdraw every right of a person, keeping their history."""
+    user = get_incident_log().deactivate_user(
+        name, actor=current_user()["name"], reason=args["reason"]
+    )
+    shown()
+    return user
+
+
+def shown() -> None:
+    """Wait until the audit trail shows the change just saved."""
+    head = get_incident_log().recorder.max_notification_id() or 0
+    get_read_models().projector.wait(head, timeout=WAIT_SECONDS)

@@ -1,0 +1,126 @@
+"""Answer every error under /api as JSON ``{code, status, message, errors}``.
+
+flask-smorest's handler takes over every HTTP error of the whole application and
+drops the headers an error carries (``Allow`` on 405, ``WWW-Authenticate`` on
+401). This one keeps them, answers JSON only under ``/api/`` (other pages get
+Flask's own error pages), flattens validation messages to one list per field
+(``parties.0.role``), and gives each domain error its HTTP status.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import flask_smorest
+from flask import request
+from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import HTTPException, default_exceptions
+
+from incidents.errors import (
+    ConcurrentWriteError,
+    IncidentsError,
+    InvalidInputError,
+    NotAuthenticatedError,
+    NotFoundError,
+    PermissionDeniedError,
+    RuleViolationError,
+    StaleVersionError,
+)
+from web.api.schemas import ErrorSchema
+
+JSON_PREFIX = "/api/"
+UNPROCESSABLE = "Invalid input: see the messages of each field in errors."
+
+# The first matching class gives the status (subclasses before their bases).
+STATUS_OF_ERROR: tuple[tuple[type[IncidentsError], int], ...] = (
+    (InvalidInputError, 422),
+    (NotFoundError, 404),
+    (RuleViolationError, 409),
+    (ConcurrentWriteError, 409),
+    (NotAuthenticatedError, 401),
+    (PermissionDeniedError, 403),
+    (StaleVersionError, 412),
+)
+BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="incidents"'}
+
+
+class Api(flask_smorest.Api):  # type: ignore[misc]  # flask-smorest is untyped
+    """Register the API's blueprints and render its errors."""
+
+    ERROR_SCHEMA = ErrorSchema
+
+    def handle_http_exception(self, error: HTTPException) -> ResponseReturnValue:
+        """Return the error as JSON under /api/, or Flask's own page elsewhere."""
+        if not request.path.startswith(JSON_PREFIX):
+            return error
+        data: Mapping[str, Any] = getattr(error, "data", None) or {}
+        code = error.code or 500
+        headers = {
+            name: value
+            for name, value in error.get_headers()
+            if name.lower() != "content-type"
+        }
+        headers.update(data.get("headers") or {})
+        errors = data.get("errors")
+        if errors is None and "messages" in data:
+            errors = _without_locations(data["messages"])
+        message = data.get("message") or (
+            UNPROCESSABLE if code == 422 else error.description
+        )
+        payload = {
+            "code": code,
+            "status": error.name,
+            "message": message,
+            "errors": errors or {},
+        }
+        return payload, code, headers
+
+    def handle_domain_error(self, error: IncidentsError) -> ResponseReturnValue:
+        """Give a domain error its HTTP status, and answer it like any other."""
+        code = next(
+            (status for kind, status in STATUS_OF_ERROR if isinstance(error, kind)),
+            400,
+        )
+        http_error = default_exceptions[code]()
+        data: dict[str, Any] = {"message": error.message}
+        if isinstance(error, InvalidInputError):
+            data["errors"] = flatten(error.errors)
+        if isinstance(error, NotAuthenticatedError):
+            data["headers"] = BEARER_CHALLENGE
+        http_error.data = data  # type: ignore[attr-defined]
+        return self.handle_http_exception(http_error)
+
+
+def flatten(messages: object, prefix: str = "") -> dict[str, list[str]]:
+    """Turn nested marshmallow messages into one list of messages per field."""
+    if isinstance(messages, Mapping):
+        flat: dict[str, list[str]] = {}
+        for key, value in messages.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            for field, texts in flatten(value, name).items():
+                flat.setdefault(field, []).extend(texts)
+        return flat
+    if isinstance(messages, (list, tuple)):
+        flat = {}
+        for item in messages:
+            for field, texts in flatten(item, prefix).items():
+                flat.setdefault(field, []).extend(texts)
+        return flat
+    return {prefix or "_schema": [str(messages)]}
+
+
+def _without_locations(messages: object) -> dict[str, list[str]]:
+    # webargs nests messages under where they came from ("json", "query",
+    # "headers"); field names alone are what a client acts on.
+    if not isinstance(messages, Mapping):
+        return flatten(messages)
+    flat: dict[str, list[str]] = {}
+    for location, value in messages.items():
+        if isinstance(value, Mapping):
+            nested = flatten(value)
+        else:
+            nested = flatten(value, str(location))
+        for field, texts in nested.items():
+            flat.setdefault(field, []).extend(texts)
+    return flat

@@ -1,0 +1,83 @@
+"""List the caller's offices, and summarise what happened in each."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from incidents.errors import InvalidInputError, OfficeNotFoundError
+from incidents.permissions import Action, covers
+from web import get_incident_log, get_read_models
+from web.api import schemas
+from web.api.auth import authorized, current_user
+from web.api.blueprint import Blueprint
+
+blp = Blueprint(
+    "offices",
+    __name__,
+    url_prefix="/api/v1/offices",
+    description="Offices: the caller's scope, summaries and timelines.",
+)
+
+
+@blp.get("")
+@authorized(Action.READ)
+@blp.response(200, schemas.OfficePageSchema)
+def list_offices() -> dict[str, Any]:
+    """List the offices the caller covers, by code."""
+    user = current_user()
+    offices = [
+        office
+        for office in get_incident_log().list_offices()
+        if covers(user, office["code"])
+    ]
+    return {
+        "items": offices,
+        "total": len(offices),
+        "page": 1,
+        "page_size": len(offices),
+    }
+
+
+@blp.get("/<code>/summary")
+@authorized(Action.READ)
+@blp.arguments(schemas.OfficeSummaryQueryArgsSchema, location="query")
+@blp.response(200, schemas.OfficeSummarySchema)
+def get_summary(args: dict[str, Any], code: str) -> dict[str, Any]:
+    """Summarise an office over a range of days, now or as known at a time."""
+    visible_office(code)
+    check_range(args)
+    return get_read_models().office_summary(
+        code, from_=args.get("from_"), to=args.get("to"), as_of=args.get("as_of")
+    )
+
+
+@blp.get("/<code>/timeline")
+@authorized(Action.READ)
+@blp.arguments(schemas.OfficeTimelineQueryArgsSchema, location="query")
+@blp.response(200, schemas.TimelinePageSchema)
+def get_timeline(args: dict[str, Any], code: str) -> dict[str, Any]:
+    """List an office's events in log order, recorded within a range of days."""
+    visible_office(code)
+    check_range(args)
+    return get_read_models().office_timeline(
+        code,
+        from_=args.get("from_"),
+        to=args.get("to"),
+        page=args["page"],
+        page_size=args["page_size"],
+    )
+
+
+def visible_office(code: str) -> dict[str, str]:
+    """Return the office, or 404 when it is unknown or outside the scope."""
+    office = get_incident_log().get_office(code)
+    if not covers(current_user(), code):
+        raise OfficeNotFoundError(code)
+    return office
+
+
+def check_range(args: dict[str, Any]) -> None:
+    """Refuse a range of days that ends before it begins."""
+    from_, to = args.get("from_"), args.get("to")
+    if from_ is not None and to is not None and to < from_:
+        raise InvalidInputError.field("to", "Give a day on or after from.")
