@@ -268,3 +268,19 @@ def test_an_incident_as_of_a_past_time_is_as_it_was_known_then(api: Api):
     assert then.get_json()["version"] == 1
     assert then.get_json()["position"] == incident["position"]
     assert then.headers["ETag"] == '"1"'
+
+
+def test_showing_a_contact_is_recorded_and_auditors_list_it(api: Api):
+    incident = api.report(contact={"name": "M. Durand", "phone": PHONE})
+
+    seen = api.get(f"/incidents/{incident['id']}", "officer")
+    not_seen = api.get(f"/incidents/{incident['id']}", "auditor")
+    disclosures = api.get(
+        "/audit/disclosures", "auditor", query_string={"incident": incident["id"]}
+    )
+
+    assert seen.get_json()["contact"]["name"] == "M. Durand"
+    assert not_seen.get_json()["contact"] is None
+    assert not_seen.get_json()["contact_recorded"] is True
+    items = disclosures.get_json()["items"]
+    assert [(item["viewer"], item["channel"]) for item in items] == [("officer", "api")]

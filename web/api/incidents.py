@@ -93,7 +93,13 @@ def get_incident(args: dict[str, Any], incident_id: UUID) -> Answer:
             for item in get_read_models().incident_timeline(incident_id)
             if item["version"] == version
         )
-    return present(user, incident, position), 200, etag(incident)
+    shown = present(user, incident, position)
+    if shown["contact"] is not None:
+        # Every showing of a visitor's contact is on record (docs/privacy.md).
+        get_incident_log().record_disclosure(
+            incident_id, viewer=user["name"], channel="api"
+        )
+    return shown, 200, etag(incident)
 
 
 @blp.get("/<uuid:incident_id>/timeline")

@@ -400,6 +400,26 @@ class BoardPageSchema(PageSchema):
 # Audit trail.
 
 
+class DisclosureQueryArgsSchema(Schema):
+    incident = fields.UUID(load_default=None)
+    after = fields.Integer(load_default=0, validate=validate.Range(0, MAX_POSITION))
+    limit = fields.Integer(load_default=100, validate=validate.Range(1, 1000))
+
+
+class DisclosureSchema(Schema):
+    number = fields.Integer()
+    incident_id = fields.UUID()
+    viewer = fields.String()
+    channel = fields.String()
+    at = fields.DateTime()
+
+
+class DisclosurePageSchema(Schema):
+    items = fields.List(fields.Nested(DisclosureSchema))
+    after = fields.Integer()
+    limit = fields.Integer()
+
+
 class AuditEventSchema(Schema):
     position = fields.Integer()
     aggregate_id = fields.UUID()
