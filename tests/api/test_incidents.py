@@ -284,3 +284,25 @@ def test_showing_a_contact_is_recorded_and_auditors_list_it(api: Api):
     assert not_seen.get_json()["contact_recorded"] is True
     items = disclosures.get_json()["items"]
     assert [(item["viewer"], item["channel"]) for item in items] == [("officer", "api")]
+
+
+def test_a_phone_or_email_in_free_text_gets_a_warning(api: Api):
+    clean = api.post("/incidents", report_body())
+    flagged = api.post(
+        "/incidents",
+        report_body(
+            summary="Usager à rappeler au 06 12 34 56 78.",
+            parties=[{"role": "visitor", "description": "écrit à a.b@example.fr"}],
+        ),
+    )
+    note = api.post(
+        f"/incidents/{clean.get_json()['id']}/notes", {"text": "Mail: x@y.fr"}
+    )
+
+    assert clean.get_json()["warnings"] == []
+    assert [(w["field"], w["kinds"]) for w in flagged.get_json()["warnings"]] == [
+        ("summary", ["phone"]),
+        ("parties.0.description", ["email"]),
+    ]
+    assert "move it into the contact" in flagged.get_json()["warnings"][0]["message"]
+    assert note.get_json()["warnings"][0]["field"] == "text"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -14,6 +14,7 @@ from incidents import values
 from incidents.application import WriteResult
 from incidents.errors import IncidentNotFoundError, InvalidInputError
 from incidents.permissions import Action, covers, may_see_contact, visible_offices
+from incidents.personal_data import contact_details_in
 from incidents.vocabulary import Category, Status
 from web import get_incident_log, get_read_models
 from web.api import schemas
@@ -148,7 +149,7 @@ def report_incident(args: dict[str, Any]) -> Answer:
         contact=args.get("contact"),
         incident_id=args.get("id"),
     )
-    body, _, headers = written(user, result)
+    body, _, headers = written(user, result, text_warnings(args))
     headers["Location"] = url_for(".get_incident", incident_id=body["id"])
     return body, 201 if result.created else 200, headers
 
@@ -340,13 +341,49 @@ def change(
         expected_version=expected_version(),
         **fields,
     )
-    return written(user, result)
+    return written(user, result, text_warnings(fields))
 
 
-def written(user: dict[str, Any], result: WriteResult) -> Answer:
+def written(
+    user: dict[str, Any], result: WriteResult, warnings: list[dict[str, Any]]
+) -> Answer:
     """Wait until the read models show a write, and answer with the incident."""
     get_read_models().projector.wait(result.position, timeout=WAIT_SECONDS)
-    return present(user, result.incident, result.position), 200, etag(result.incident)
+    body = present(user, result.incident, result.position)
+    body["warnings"] = warnings
+    return body, 200, etag(result.incident)
+
+
+_FREE_TEXT = ("summary", "text", "note", "reason", "description")
+
+
+def text_warnings(fields: Mapping[str, Any], prefix: str = "") -> list[dict[str, Any]]:
+    """Name the free-text fields that seem to hold a phone number or an e-mail."""
+    warnings: list[dict[str, Any]] = []
+    for name, value in fields.items():
+        path = f"{prefix}{name}"
+        if isinstance(value, Mapping) and name != "contact":
+            warnings += text_warnings(value, f"{path}.")
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                if isinstance(item, Mapping):
+                    warnings += text_warnings(item, f"{path}.{index}.")
+        elif name in _FREE_TEXT and isinstance(value, str):
+            kinds = contact_details_in(value)
+            if kinds:
+                warnings.append(
+                    {
+                        "field": path,
+                        "kinds": kinds,
+                        "message": "This text seems to hold "
+                        + " and ".join(KIND_NAMES[kind] for kind in kinds)
+                        + ": move it into the contact, where it can be erased.",
+                    }
+                )
+    return warnings
+
+
+KIND_NAMES = {"phone": "a phone number", "email": "an e-mail address"}
 
 
 def present(

@@ -235,6 +235,14 @@ class FollowUpSchema(Schema):
     status = fields.String(metadata={"enum": [s.value for s in FollowUpStatus]})
 
 
+class TextWarningSchema(Schema):
+    field = fields.String(
+        metadata={"description": "The free-text field, e.g. summary."}
+    )
+    kinds = fields.List(fields.String(), metadata={"description": "phone, email"})
+    message = fields.String()
+
+
 class IncidentSchema(Schema):
     id = fields.UUID()
     version = fields.Integer()
@@ -269,6 +277,14 @@ class IncidentSchema(Schema):
     escalations = fields.List(fields.Nested(EscalationSchema))
     follow_ups = fields.List(fields.Nested(FollowUpSchema))
     resolution = fields.String(allow_none=True)
+    warnings = fields.List(
+        fields.Nested(TextWarningSchema),
+        metadata={
+            "description": "On writes only: free text of the request that seems "
+            "to hold a phone number or an e-mail address, which belong in the "
+            "contact (where they can be erased), not in the narrative."
+        },
+    )
 
 
 class IncidentListItemSchema(Schema):
