@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -79,31 +80,37 @@ def opened_logs() -> Iterator[list[IncidentLog]]:
     _close_all(logs)
 
 
+@contextmanager
+def scratch_database(server: pgserver.Server) -> Iterator[str]:
+    """Create an empty database and return its URL; drop it afterwards."""
+    name = f"test_{uuid.uuid4().hex[:16]}"
+    with _maintenance_connection(server) as connection:
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    user = quote(server.user, safe="")
+    password = quote(server.password, safe="")
+    try:
+        yield f"postgresql://{user}:{password}@{server.host}:{server.port}/{name}"
+    finally:
+        with _maintenance_connection(server) as connection:
+            connection.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = %s AND pid <> pg_backend_pid()",
+                (name,),
+            )
+            connection.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name))
+            )
+
+
 @pytest.fixture
 def postgres_url(
     postgres_server: pgserver.Server, opened_logs: list[IncidentLog]
 ) -> Iterator[str]:
     """Create an empty database for one test and return its URL; drop it after."""
-    name = f"test_{uuid.uuid4().hex[:16]}"
-    with _maintenance_connection(postgres_server) as connection:
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    user = quote(postgres_server.user, safe="")
-    password = quote(postgres_server.password, safe="")
-    yield (
-        f"postgresql://{user}:{password}@{postgres_server.host}:"
-        f"{postgres_server.port}/{name}"
-    )
-    # Whatever the order of the fixtures, no pool is left on a dropped database.
-    _close_all(opened_logs)
-    with _maintenance_connection(postgres_server) as connection:
-        connection.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = %s AND pid <> pg_backend_pid()",
-            (name,),
-        )
-        connection.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name))
-        )
+    with scratch_database(postgres_server) as url:
+        yield url
+        # Whatever the order of the fixtures, no pool is left on a dropped database.
+        _close_all(opened_logs)
 
 
 @pytest.fixture

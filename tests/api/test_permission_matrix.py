@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 
@@ -29,6 +29,7 @@ from tests.api.conftest import (
     build_api,
     report_body,
 )
+from tests.conftest import scratch_database
 
 Arranged = dict[str, str]
 
@@ -44,7 +45,7 @@ def an_incident(api: Api, office: str) -> Arranged:
 def a_follow_up(api: Api, office: str) -> Arranged:
     arranged = an_incident(api, office)
     result = api.log.schedule_follow_up(
-        arranged["incident"],
+        UUID(arranged["incident"]),
         actor="mediator",
         kind="complaint",
         due_on=datetime.now(UTC).date() + timedelta(days=2),
@@ -56,7 +57,9 @@ def a_follow_up(api: Api, office: str) -> Arranged:
 
 def a_closed_incident(api: Api, office: str) -> Arranged:
     arranged = an_incident(api, office)
-    api.log.close_incident(arranged["incident"], actor="officer", resolution="need_met")
+    api.log.close_incident(
+        UUID(arranged["incident"]), actor="officer", resolution="need_met"
+    )
     api.wait_for_read_models()
     return arranged
 
@@ -270,11 +273,25 @@ CELLS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def matrix_api() -> Iterator[Api]:
-    """Share one in-memory app: each cell arranges its own incidents and people."""
+@pytest.fixture(
+    scope="module",
+    params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
+)
+def matrix_api(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Api]:
+    """Share one app per store: each cell arranges its own incidents and people."""
     logs: list[IncidentLog] = []
-    yield from build_api("memory://", logs)
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('matrix') / 'log.sqlite3'}"
+        yield from build_api(url, logs)
+    else:
+        server = request.getfixturevalue("postgres_server")
+        with scratch_database(server) as url:
+            yield from build_api(url, logs)
+            for log in logs:
+                log.close()
+            logs.clear()
     for log in logs:
         log.close()
 

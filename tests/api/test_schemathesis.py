@@ -163,11 +163,17 @@ def who_may_call(path: str) -> str:
     return "officer"
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store_url(request: pytest.FixtureRequest) -> str:
+    """Return an empty SQLite file, then an empty PostgreSQL database."""
+    return str(request.getfixturevalue(f"{request.param}_url"))
+
+
 @pytest.fixture
-def seeded(sqlite_url: str) -> Iterator[Seeded]:
+def seeded(store_url: str) -> Iterator[Seeded]:
     """Serve the app on a SQLite file holding a few incidents and people."""
     logs: list[IncidentLog] = []
-    for api in build_api(sqlite_url, logs):
+    for api in build_api(store_url, logs):
         yield seed(api)
     for log in logs:
         log.close()
