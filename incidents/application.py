@@ -145,6 +145,8 @@ class IncidentLog(Application[UUID]):
         # Called with the newest log position after every save in this process
         # (read models use it to wake up at once instead of polling).
         self.save_listeners: list[Callable[[int], None]] = []
+        # Called before the store closes (threads following the log stop there).
+        self.close_listeners: list[Callable[[], None]] = []
 
     def construct_env(
         self, name: str, env: Mapping[str, str] | None = None
@@ -160,6 +162,11 @@ class IncidentLog(Application[UUID]):
         # fail to start; tests/integration/test_concurrency.py shows it.
         with _creating_tables_in_turn(self.factory):
             return super().construct_recorder()
+
+    def close(self) -> None:
+        for listener in list(self.close_listeners):
+            listener()
+        super().close()
 
     def _notify(self, recordings: list[Recording[UUID]]) -> None:
         if recordings:

@@ -214,6 +214,8 @@ class Projector:
         if self._thread is not None:
             return
         self.log.save_listeners.append(self._on_save)
+        # Closing the log stops this thread first: it must never use a closed pool.
+        self.log.close_listeners.append(self.stop)
         self._stopping.clear()
         self._thread = threading.Thread(
             target=self._follow, args=(poll_interval,), name="read-models", daemon=True
@@ -230,6 +232,8 @@ class Projector:
         self._thread = None
         if self._on_save in self.log.save_listeners:
             self.log.save_listeners.remove(self._on_save)
+        if self.stop in self.log.close_listeners:
+            self.log.close_listeners.remove(self.stop)
 
     def run_forever(self, *, poll_interval: float = 0.2) -> None:
         """Follow the log in this thread until :meth:`stop_following` is called."""

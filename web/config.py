@@ -7,6 +7,8 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from incidents.evidence.signing import SIGNING_KEY_FILE
+
 DATABASE_FILE = "incidents.sqlite3"
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
 
@@ -27,7 +29,15 @@ def settings_from_environment(instance_path: Path) -> dict[str, Any]:
     secret_key = os.environ.get("INCIDENTS_SECRET_KEY") or _instance_secret_key(
         instance_path
     )
-    return {"DATABASE_URL": database_url, "SECRET_KEY": secret_key}
+    # The key that signs checkpoints of the history stays outside the database.
+    signing_key_path = os.environ.get("INCIDENTS_SIGNING_KEY_PATH") or str(
+        (instance_path / SIGNING_KEY_FILE).resolve()
+    )
+    return {
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": secret_key,
+        "SIGNING_KEY_PATH": signing_key_path,
+    }
 
 
 def _instance_secret_key(instance_path: Path) -> str:

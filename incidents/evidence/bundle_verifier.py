@@ -1,0 +1,634 @@
+"""Check an evidence bundle of the incident log, offline.
+
+This file needs only Python 3.11+ and the ``cryptography`` package: copy it out
+of the project and run it where the bundle is::
+
+    python3 bundle_verifier.py BUNDLE [--public-key KEY.pem | --key-id HEX]
+                                      [--checkpoint HELD.json ...]
+
+BUNDLE is a directory or a ``.zip`` holding ``events.jsonl`` (every event in log
+order, its stored bytes in base64, its content hash, leaf and chain value),
+``checkpoint.json`` (the signed checkpoint the events lead to),
+``checkpoints.jsonl`` (the earlier signed checkpoints), ``public_key.pem``,
+``README.txt``, ``manifest.json`` (the SHA-256 and size of every other file) and
+``manifest.sig`` (the manifest's Ed25519 signature, base64).
+
+It recomputes every hash from the events' fields and bytes, and refuses the
+bundle, saying which file and line, if anything was changed, removed, added or
+moved, or if a signature does not verify. A bundle re-signed whole with another
+key is only caught when you name the key you trust (``--public-key`` or
+``--key-id``, from the service's operator). ``--checkpoint`` checks that the
+bundle's history extends checkpoints you kept from earlier.
+
+Exit status: 0 when the bundle is intact, 1 when it is not, 2 on a usage error.
+The hashes (see the project's ADR 0008)::
+
+    content = SHA-256( u32(len(id)) || id || u64(version)
+                       || u32(len(topic)) || topic || SHA-256(state) )
+    leaf_p  = SHA-256( u64(p) || content_p )
+    chain_0 = 32 zero bytes;  chain_p = SHA-256( chain_(p-1) || leaf_p )
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import binascii
+import hashlib
+import json
+import sys
+import zipfile
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+BUNDLE_FORMAT = "incidents-evidence-bundle/1"
+CHECKPOINT_FORMAT = "incidents-evidence-checkpoint/1"
+MANIFEST_CONTEXT = b"incidents-evidence-manifest/1\n"
+
+EVENTS = "events.jsonl"
+CHECKPOINT = "checkpoint.json"
+CHECKPOINTS = "checkpoints.jsonl"
+PUBLIC_KEY = "public_key.pem"
+README = "README.txt"
+MANIFEST = "manifest.json"
+MANIFEST_SIGNATURE = "manifest.sig"
+LISTED_FILES = (EVENTS, CHECKPOINT, CHECKPOINTS, PUBLIC_KEY, README)
+
+GENESIS = bytes(32)
+KEY_ID_HEX = 16
+SMALL_FILE = 1 << 20  # Every file but events.jsonl is read whole, up to this.
+CHUNK = 1 << 16
+
+
+@dataclass
+class BundleReport:
+    """Say what a bundle holds and everything found wrong with it."""
+
+    events: int = 0
+    position: int = 0
+    head: str = GENESIS.hex()
+    key_id: str | None = None
+    signed_at: str | None = None
+    held_checked: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """Tell whether the bundle is intact."""
+        return not self.problems
+
+    def describe(self) -> list[str]:
+        """Return the report as lines of text for a person."""
+        if self.ok:
+            held = (
+                f"; it extends every checkpoint you hold ({self.held_checked})"
+                if self.held_checked
+                else ""
+            )
+            return [
+                f"Bundle intact: {self.events} events up to position "
+                f"{self.position}, head {self.head}, signed at {self.signed_at} "
+                f"by key {self.key_id}{held}.",
+                "Compare the key with the one the service's operator publishes, "
+                "or pass --key-id/--public-key.",
+            ]
+        return [
+            f"Bundle REJECTED ({len(self.problems)} problems):",
+            *(f"  {problem}" for problem in self.problems),
+        ]
+
+
+@dataclass(frozen=True)
+class _Checkpoint:
+    size: int
+    position: int
+    root: bytes
+    time: str
+    key_id: str
+    signature: bytes
+    origin: str
+
+    def statement(self) -> bytes:
+        return (
+            f"{CHECKPOINT_FORMAT}\nsize {self.size}\nposition {self.position}\n"
+            f"root {self.root.hex()}\ntime {self.time}\nkey {self.key_id}\n"
+        ).encode("ascii")
+
+
+# The hashes, written out again on purpose (see the module's docstring).
+
+
+def content_hash(aggregate_id: str, version: int, topic: str, state: bytes) -> bytes:
+    """Return the content hash of one event."""
+    aggregate, name = aggregate_id.encode("utf-8"), topic.encode("utf-8")
+    return hashlib.sha256(
+        len(aggregate).to_bytes(4, "big")
+        + aggregate
+        + version.to_bytes(8, "big")
+        + len(name).to_bytes(4, "big")
+        + name
+        + hashlib.sha256(state).digest()
+    ).digest()
+
+
+def leaf_hash(position: int, content: bytes) -> bytes:
+    """Return the leaf of the event at a position."""
+    return hashlib.sha256(position.to_bytes(8, "big") + content).digest()
+
+
+def key_id_of(public_key: Ed25519PublicKey) -> str:
+    """Return the fingerprint of a public key, as checkpoints name it."""
+    raw = public_key.public_bytes(
+        serialization.Encoding.Raw, serialization.PublicFormat.Raw
+    )
+    return hashlib.sha256(raw).hexdigest()[:KEY_ID_HEX]
+
+
+# Reading a bundle.
+
+
+class _Source:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._zip: zipfile.ZipFile | None = None
+        if path.is_file():
+            self._zip = zipfile.ZipFile(path)
+
+    def names(self) -> list[str]:
+        if self._zip is not None:
+            return self._zip.namelist()
+        return sorted(
+            child.name + ("/" if child.is_dir() else "")
+            for child in self.path.iterdir()
+        )
+
+    def open(self, name: str) -> IO[bytes]:
+        if self._zip is not None:
+            return self._zip.open(name)
+        return (self.path / name).open("rb")
+
+    def read_small(self, name: str) -> bytes:
+        with self.open(name) as file:
+            data = file.read(SMALL_FILE + 1)
+        if len(data) > SMALL_FILE:
+            raise ValueError(f"larger than {SMALL_FILE} bytes")
+        return data
+
+    def close(self) -> None:
+        if self._zip is not None:
+            self._zip.close()
+
+
+def verify_bundle(
+    path: Path | str,
+    *,
+    public_key_pem: bytes | None = None,
+    key_id: str | None = None,
+    held: Sequence[dict[str, Any]] = (),
+) -> BundleReport:
+    """Check a bundle (a directory or a zip); return what it holds and its problems."""
+    report = BundleReport()
+    bundle = Path(path)
+    if not bundle.is_dir() and not zipfile.is_zipfile(bundle):
+        report.problems.append(f"{bundle}: neither a directory nor a zip file.")
+        return report
+    source = _Source(bundle)
+    try:
+        _Check(source, report, public_key_pem, key_id, held).run()
+    except (OSError, zipfile.BadZipFile) as error:
+        report.problems.append(f"{bundle}: cannot be read: {error}")
+    finally:
+        source.close()
+    return report
+
+
+class _Check:
+    def __init__(
+        self,
+        source: _Source,
+        report: BundleReport,
+        trusted_pem: bytes | None,
+        trusted_key_id: str | None,
+        held: Sequence[dict[str, Any]],
+    ) -> None:
+        self.source = source
+        self.report = report
+        self.trusted_pem = trusted_pem
+        self.trusted_key_id = trusted_key_id
+        self.held = held
+        self.key: Ed25519PublicKey | None = None
+        self.manifest_raw = b""
+
+    def problem(self, where: str, what: str) -> None:
+        self.report.problems.append(f"{where}: {what}")
+
+    def run(self) -> None:
+        names = self.source.names()
+        manifest = self._manifest(names)
+        self.key = self._public_key(names)
+        if manifest is not None:
+            self._files(names, manifest)
+        checkpoint = self._bundle_checkpoint(names)
+        checkpoints = [*self._earlier_checkpoints(names), *self._held_checkpoints()]
+        if checkpoint is not None:
+            checkpoints.append(checkpoint)
+        if EVENTS in names:
+            self._events(checkpoints, checkpoint)
+        if manifest is not None and not self.report.problems:
+            self._manifest_summary(manifest)
+
+    # The manifest and the files it lists.
+
+    def _manifest(self, names: list[str]) -> dict[str, Any] | None:
+        if MANIFEST not in names:
+            self.problem(MANIFEST, "missing.")
+            return None
+        try:
+            raw = self.source.read_small(MANIFEST)
+            manifest = json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as error:
+            self.problem(MANIFEST, f"not valid JSON ({error}).")
+            return None
+        if not isinstance(manifest, dict) or manifest.get("format") != BUNDLE_FORMAT:
+            self.problem(MANIFEST, f"not a manifest of format {BUNDLE_FORMAT}.")
+            return None
+        self.manifest_raw = raw
+        return manifest
+
+    def _public_key(self, names: list[str]) -> Ed25519PublicKey | None:
+        if PUBLIC_KEY not in names:
+            self.problem(PUBLIC_KEY, "missing.")
+            return None
+        try:
+            pem = self.source.read_small(PUBLIC_KEY)
+            key = serialization.load_pem_public_key(pem)
+        except ValueError as error:
+            self.problem(PUBLIC_KEY, f"not a PEM public key ({error}).")
+            return None
+        if not isinstance(key, Ed25519PublicKey):
+            self.problem(PUBLIC_KEY, "not an Ed25519 public key.")
+            return None
+        self.report.key_id = key_id_of(key)
+        if self.trusted_pem is not None:
+            trusted = serialization.load_pem_public_key(self.trusted_pem)
+            if not isinstance(trusted, Ed25519PublicKey) or key_id_of(
+                trusted
+            ) != key_id_of(key):
+                self.problem(
+                    PUBLIC_KEY,
+                    f"key {key_id_of(key)} is not the public key you trust: the "
+                    "bundle was signed by someone else.",
+                )
+        if self.trusted_key_id is not None and (
+            self.trusted_key_id.lower() != key_id_of(key)
+        ):
+            self.problem(
+                PUBLIC_KEY,
+                f"key {key_id_of(key)} is not key {self.trusted_key_id}, the one "
+                "you trust: the bundle was signed by someone else.",
+            )
+        return key
+
+    def _files(self, names: list[str], manifest: dict[str, Any]) -> None:
+        self._manifest_signature(names)
+        files = manifest.get("files")
+        if not isinstance(files, dict):
+            self.problem(MANIFEST, "has no table of files.")
+            return
+        for name in sorted(set(LISTED_FILES) - set(files)):
+            self.problem(MANIFEST, f"does not list {name}.")
+        for name in sorted(set(files) - set(LISTED_FILES)):
+            self.problem(MANIFEST, f"lists {name}, which no bundle holds.")
+        seen: set[str] = set()
+        for name in names:
+            if name in seen:
+                self.problem(name, "appears twice in the bundle.")
+            seen.add(name)
+            if name not in (*LISTED_FILES, MANIFEST, MANIFEST_SIGNATURE):
+                self.problem(name, "is not part of a bundle (added).")
+        for name in LISTED_FILES:
+            if name not in seen:
+                self.problem(name, "missing.")
+                continue
+            expected = files.get(name)
+            if not isinstance(expected, dict):
+                continue
+            digest, size = self._digest(name)
+            if digest != expected.get("sha256") or size != expected.get("bytes"):
+                self.problem(
+                    name,
+                    "its SHA-256 or size differs from the manifest: the file "
+                    "was changed.",
+                )
+
+    def _manifest_signature(self, names: list[str]) -> None:
+        if MANIFEST_SIGNATURE not in names:
+            self.problem(MANIFEST_SIGNATURE, "missing.")
+            return
+        try:
+            signature = base64.b64decode(
+                self.source.read_small(MANIFEST_SIGNATURE).strip(), validate=True
+            )
+        except (ValueError, binascii.Error):
+            self.problem(MANIFEST_SIGNATURE, "not base64.")
+            return
+        if self.key is not None and not _signed(
+            self.key, signature, MANIFEST_CONTEXT + self.manifest_raw
+        ):
+            self.problem(
+                MANIFEST,
+                "its signature (manifest.sig) does not verify with public_key.pem: "
+                "the manifest was edited, or signed with another key.",
+            )
+
+    def _digest(self, name: str) -> tuple[str, int]:
+        digest, size = hashlib.sha256(), 0
+        with self.source.open(name) as file:
+            while chunk := file.read(CHUNK):
+                digest.update(chunk)
+                size += len(chunk)
+        return digest.hexdigest(), size
+
+    def _manifest_summary(self, manifest: dict[str, Any]) -> None:
+        for name, found in (
+            ("events", self.report.events),
+            ("position", self.report.position),
+            ("head", self.report.head),
+        ):
+            if manifest.get(name) != found:
+                self.problem(
+                    MANIFEST,
+                    f"says {name} {manifest.get(name)!r}, events.jsonl {found!r}.",
+                )
+
+    # Checkpoints.
+
+    def _bundle_checkpoint(self, names: list[str]) -> _Checkpoint | None:
+        if CHECKPOINT not in names:
+            self.problem(CHECKPOINT, "missing.")
+            return None
+        try:
+            data = json.loads(self.source.read_small(CHECKPOINT))
+        except (ValueError, UnicodeDecodeError) as error:
+            self.problem(CHECKPOINT, f"not valid JSON ({error}).")
+            return None
+        checkpoint = self._checkpoint(data, CHECKPOINT, self.key)
+        if checkpoint is not None:
+            self.report.signed_at = checkpoint.time
+        return checkpoint
+
+    def _earlier_checkpoints(self, names: list[str]) -> list[_Checkpoint]:
+        if CHECKPOINTS not in names:
+            return []  # Reported with the files.
+        found = []
+        with self.source.open(CHECKPOINTS) as file:
+            for number, line in enumerate(file, start=1):
+                where = f"{CHECKPOINTS} line {number}"
+                try:
+                    data = json.loads(line)
+                except (ValueError, UnicodeDecodeError) as error:
+                    self.problem(where, f"not valid JSON ({error}).")
+                    continue
+                checkpoint = self._checkpoint(data, where, self.key)
+                if checkpoint is not None:
+                    found.append(checkpoint)
+        return found
+
+    def _held_checkpoints(self) -> list[_Checkpoint]:
+        key = self.key
+        if self.trusted_pem is not None:
+            trusted = serialization.load_pem_public_key(self.trusted_pem)
+            key = trusted if isinstance(trusted, Ed25519PublicKey) else None
+        found = []
+        for number, data in enumerate(self.held, start=1):
+            checkpoint = self._checkpoint(data, f"held checkpoint {number}", key)
+            if checkpoint is not None:
+                found.append(checkpoint)
+                self.report.held_checked += 1
+        return found
+
+    def _checkpoint(
+        self, data: object, where: str, key: Ed25519PublicKey | None
+    ) -> _Checkpoint | None:
+        checkpoint = _parse_checkpoint(data, where)
+        if checkpoint is None:
+            self.problem(where, "not a valid checkpoint.")
+            return None
+        if key is None:
+            return None  # The missing or unusable key is reported already.
+        if checkpoint.key_id != key_id_of(key):
+            self.problem(
+                where,
+                f"names key {checkpoint.key_id}, but the key is {key_id_of(key)}: "
+                "it was signed with another key.",
+            )
+            return None
+        if not _signed(key, checkpoint.signature, checkpoint.statement()):
+            self.problem(
+                where,
+                "its signature does not verify: the checkpoint was altered or "
+                "re-signed with another key.",
+            )
+            return None
+        return checkpoint
+
+    # The events.
+
+    def _events(
+        self, checkpoints: list[_Checkpoint], final: _Checkpoint | None
+    ) -> None:
+        pending = deque(sorted(checkpoints, key=lambda c: (c.position, c.origin)))
+        chain, count, position = GENESIS, 0, 0
+        with self.source.open(EVENTS) as file:
+            for number, line in enumerate(file, start=1):
+                where = f"{EVENTS} line {number}"
+                event = _parse_event(line)
+                if isinstance(event, str):
+                    self.problem(where, event)
+                    return
+                at = f"{where} (position {event['position']})"
+                if event["position"] <= position:
+                    self.problem(
+                        at,
+                        f"does not come after position {position}: lines were "
+                        "reordered or repeated.",
+                    )
+                    return
+                content = content_hash(
+                    event["aggregate_id"],
+                    event["version"],
+                    event["topic"],
+                    event["state"],
+                )
+                if content != event["content"]:
+                    self.problem(
+                        at,
+                        "its content hash does not match its fields and bytes: "
+                        "the event was changed.",
+                    )
+                    return
+                leaf = leaf_hash(event["position"], content)
+                expected = hashlib.sha256(chain + leaf).digest()
+                if leaf != event["leaf"] or expected != event["chain"]:
+                    self.problem(
+                        at,
+                        "its chain value does not follow from the line before: a "
+                        "line was removed, added or moved before it.",
+                    )
+                    return
+                chain, count, position = expected, count + 1, event["position"]
+                while pending and pending[0].position <= position:
+                    checkpoint = pending.popleft()
+                    if (checkpoint.position, checkpoint.size, checkpoint.root) != (
+                        position,
+                        count,
+                        chain,
+                    ):
+                        self.problem(
+                            at,
+                            "the events up to here do not lead to the root of the "
+                            f"checkpoint of size {checkpoint.size} (position "
+                            f"{checkpoint.position}, {checkpoint.time}, from "
+                            f"{checkpoint.origin}): history was rewritten.",
+                        )
+                        return
+        self.report.events, self.report.position = count, position
+        self.report.head = chain.hex()
+        for checkpoint in pending:
+            self.problem(
+                EVENTS,
+                f"ends at position {position} ({count} events), before position "
+                f"{checkpoint.position} of the checkpoint of size {checkpoint.size} "
+                f"(from {checkpoint.origin}): lines were removed from the end, or "
+                "the bundle is older than that checkpoint.",
+            )
+        if final is not None and position > final.position:
+            self.problem(
+                EVENTS,
+                f"goes on past position {final.position}, where checkpoint.json "
+                "ends: lines were added at the end.",
+            )
+
+
+def _parse_checkpoint(data: object, origin: str) -> _Checkpoint | None:
+    if not isinstance(data, dict) or data.get("format") != CHECKPOINT_FORMAT:
+        return None
+    try:
+        checkpoint = _Checkpoint(
+            size=data["size"],
+            position=data["position"],
+            root=bytes.fromhex(data["root"]),
+            time=data["time"],
+            key_id=data["key_id"],
+            signature=base64.b64decode(data["signature"], validate=True),
+            origin=origin,
+        )
+    except (KeyError, TypeError, ValueError, binascii.Error):
+        return None
+    if not (
+        _is_count(checkpoint.size)
+        and _is_count(checkpoint.position)
+        and len(checkpoint.root) == len(GENESIS)
+        and isinstance(checkpoint.time, str)
+        and isinstance(checkpoint.key_id, str)
+    ):
+        return None
+    return checkpoint
+
+
+def _parse_event(line: bytes) -> dict[str, Any] | str:
+    try:
+        data = json.loads(line)
+    except (ValueError, UnicodeDecodeError) as error:
+        return f"not valid JSON ({error}): a line was cut or changed."
+    if not isinstance(data, dict):
+        return "not a JSON object."
+    try:
+        event = {
+            "position": data["position"],
+            "aggregate_id": data["aggregate_id"],
+            "version": data["version"],
+            "topic": data["topic"],
+            "state": base64.b64decode(data["state"], validate=True),
+            "content": bytes.fromhex(data["content"]),
+            "leaf": bytes.fromhex(data["leaf"]),
+            "chain": bytes.fromhex(data["chain"]),
+        }
+    except KeyError as error:
+        return f"has no {error} field."
+    except (TypeError, ValueError, binascii.Error) as error:
+        return f"has a malformed field ({error})."
+    if not (
+        _is_count(event["position"])
+        and event["position"] > 0
+        and _is_count(event["version"])
+        and isinstance(event["aggregate_id"], str)
+        and isinstance(event["topic"], str)
+    ):
+        return "has a field of the wrong type."
+    return event
+
+
+def _signed(key: Ed25519PublicKey, signature: bytes, message: bytes) -> bool:
+    try:
+        key.verify(signature, message)
+    except InvalidSignature:
+        return False
+    return True
+
+
+def _is_count(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def read_checkpoint_file(path: Path | str) -> list[dict[str, Any]]:
+    """Read checkpoints kept in a file: one JSON object, or one per line."""
+    text = Path(path).read_text(encoding="utf-8")
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return [json.loads(line) for line in text.splitlines() if line.strip()]
+    return data if isinstance(data, list) else [data]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Check the bundle named on the command line; return the exit status."""
+    parser = argparse.ArgumentParser(
+        prog="bundle_verifier.py",
+        description="Check an evidence bundle of the incident log, offline.",
+    )
+    parser.add_argument("bundle", type=Path, help="a bundle directory or .zip")
+    parser.add_argument(
+        "--public-key", type=Path, help="PEM file of the public key you trust"
+    )
+    parser.add_argument("--key-id", help="fingerprint of the key you trust (16 hex)")
+    parser.add_argument(
+        "--checkpoint",
+        type=Path,
+        action="append",
+        default=[],
+        help="a checkpoint you kept earlier, which the bundle must extend",
+    )
+    args = parser.parse_args(argv)
+    try:
+        pem = args.public_key.read_bytes() if args.public_key else None
+        held = [item for path in args.checkpoint for item in read_checkpoint_file(path)]
+    except (OSError, ValueError) as error:
+        parser.error(str(error))
+    report = verify_bundle(
+        args.bundle, public_key_pem=pem, key_id=args.key_id, held=held
+    )
+    for line in report.describe():
+        print(line)
+    return 0 if report.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,246 @@
+"""Sign checkpoints of the ledger with an Ed25519 key kept outside the database.
+
+A checkpoint says "the log held ``size`` events, its last at ``position``, and
+its chain value was ``root``, at ``time``". Its signature covers a fixed text
+statement (:meth:`Checkpoint.statement`) that ``bundle_verifier.py`` rebuilds
+on its own. The private key is a PEM file (mode 600) created on first use; only
+its public half leaves the machine, in evidence bundles.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import hashlib
+import json
+import os
+import secrets
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
+
+from incidents.evidence.errors import SigningKeyError
+
+CHECKPOINT_FORMAT = "incidents-evidence-checkpoint/1"
+MANIFEST_SIGNATURE_CONTEXT = b"incidents-evidence-manifest/1\n"
+KEY_ID_HEX = 16
+SIGNING_KEY_FILE = "evidence-signing-key.pem"
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """Say, under a signature, how far the log went and what its chain value was."""
+
+    size: int
+    position: int
+    root: bytes
+    time: str
+    key_id: str
+    signature: bytes
+
+    def statement(self) -> bytes:
+        """Return the exact bytes the signature covers."""
+        return checkpoint_statement(
+            self.size, self.position, self.root, self.time, self.key_id
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the checkpoint as JSON-ready data (hex root, base64 signature)."""
+        return {
+            "format": CHECKPOINT_FORMAT,
+            "size": self.size,
+            "position": self.position,
+            "root": self.root.hex(),
+            "time": self.time,
+            "key_id": self.key_id,
+            "signature": base64.b64encode(self.signature).decode("ascii"),
+        }
+
+    @classmethod
+    def from_json(cls, data: object) -> Checkpoint:
+        """Read a checkpoint from JSON data; raise ``ValueError`` if malformed."""
+        if not isinstance(data, dict) or data.get("format") != CHECKPOINT_FORMAT:
+            raise ValueError(f"not a checkpoint (format {CHECKPOINT_FORMAT})")
+        try:
+            size, position = data["size"], data["position"]
+            root = bytes.fromhex(data["root"])
+            signature = base64.b64decode(data["signature"], validate=True)
+            time, key_id = data["time"], data["key_id"]
+        except (KeyError, TypeError, ValueError, binascii.Error) as error:
+            raise ValueError(f"malformed checkpoint: {error}") from None
+        if not (
+            _is_count(size)
+            and _is_count(position)
+            and len(root) == hashlib.sha256().digest_size
+            and isinstance(time, str)
+            and isinstance(key_id, str)
+        ):
+            raise ValueError("malformed checkpoint: wrong field types")
+        return cls(size, position, root, time, key_id, signature)
+
+
+def checkpoint_statement(
+    size: int, position: int, root: bytes, time: str, key_id: str
+) -> bytes:
+    """Return the text a checkpoint's signature covers, as bytes."""
+    return (
+        f"{CHECKPOINT_FORMAT}\nsize {size}\nposition {position}\n"
+        f"root {root.hex()}\ntime {time}\nkey {key_id}\n"
+    ).encode("ascii")
+
+
+def key_id_of(public_key: Ed25519PublicKey) -> str:
+    """Return a short fingerprint of a public key: SHA-256 of its raw bytes, in hex."""
+    raw = public_key.public_bytes(
+        serialization.Encoding.Raw, serialization.PublicFormat.Raw
+    )
+    return hashlib.sha256(raw).hexdigest()[:KEY_ID_HEX]
+
+
+def utc_now_text() -> str:
+    """Return the current UTC time as checkpoints write it (seconds, ``Z``)."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class CheckpointSigner:
+    """Sign and check checkpoints with the Ed25519 key in one PEM file."""
+
+    def __init__(self, key_path: Path | str) -> None:
+        self.key_path = Path(key_path)
+        self._key: Ed25519PrivateKey | None = None
+        self._lock = threading.Lock()
+
+    def exists(self) -> bool:
+        """Tell whether the key file is there (without creating it)."""
+        return self._key is not None or self.key_path.exists()
+
+    def private_key(self) -> Ed25519PrivateKey:
+        """Return the private key, creating its file (mode 600) on first use."""
+        with self._lock:
+            if self._key is None:
+                self._key = _load_or_create(self.key_path)
+            return self._key
+
+    def public_key(self) -> Ed25519PublicKey:
+        """Return the public key (creating the key pair on first use)."""
+        return self.private_key().public_key()
+
+    @property
+    def key_id(self) -> str:
+        """Return the fingerprint of the public key."""
+        return key_id_of(self.public_key())
+
+    def public_key_pem(self) -> bytes:
+        """Return the public key as PEM, as evidence bundles publish it."""
+        return self.public_key().public_bytes(
+            serialization.Encoding.PEM,
+            serialization.PublicFormat.SubjectPublicKeyInfo,
+        )
+
+    def sign(
+        self, *, size: int, position: int, root: bytes, time: str | None = None
+    ) -> Checkpoint:
+        """Sign a checkpoint of the ledger at ``position`` (``size`` events)."""
+        key_id = self.key_id
+        when = time or utc_now_text()
+        statement = checkpoint_statement(size, position, root, when, key_id)
+        signature = self.private_key().sign(statement)
+        return Checkpoint(size, position, root, when, key_id, signature)
+
+    def sign_manifest(self, manifest: bytes) -> bytes:
+        """Sign an evidence bundle's manifest (with its own context string)."""
+        return self.private_key().sign(MANIFEST_SIGNATURE_CONTEXT + manifest)
+
+    def is_valid(self, checkpoint: Checkpoint) -> bool:
+        """Tell whether a checkpoint was signed by this key, unchanged since."""
+        if checkpoint.key_id != self.key_id:
+            return False
+        try:
+            self.public_key().verify(checkpoint.signature, checkpoint.statement())
+        except InvalidSignature:
+            return False
+        return True
+
+
+def _load_or_create(path: Path) -> Ed25519PrivateKey:
+    try:
+        return _load(path)
+    except FileNotFoundError:
+        pass
+    key = Ed25519PrivateKey.generate()
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Written whole under a temporary name, then linked into place: a
+        # process racing to create the key reads a complete file or none, and
+        # exactly one key wins.
+        temporary = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as file:
+            file.write(pem)
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            return _load(path)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                temporary.unlink()
+    except OSError as error:
+        raise SigningKeyError(
+            f"Cannot create the signing key {path}: {error.strerror or error}."
+        ) from None
+    return key
+
+
+def _load(path: Path) -> Ed25519PrivateKey:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise
+    except OSError as error:
+        raise SigningKeyError(
+            f"Cannot read the signing key {path}: {error.strerror or error}."
+        ) from None
+    try:
+        key = serialization.load_pem_private_key(data, password=None)
+    except (ValueError, TypeError) as error:
+        raise SigningKeyError(
+            f"{path} is not an unencrypted PEM private key: {error}"
+        ) from None
+    if not isinstance(key, Ed25519PrivateKey):
+        raise SigningKeyError(f"{path} holds a key that is not Ed25519.")
+    return key
+
+
+def _is_count(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def dumps_checkpoint(checkpoint: Checkpoint) -> str:
+    """Return a checkpoint as indented JSON text, as files hold it."""
+    return json.dumps(checkpoint.to_json(), indent=2) + "\n"
+
+
+def read_checkpoints(path: Path | str) -> list[Checkpoint]:
+    """Read checkpoints kept in a file: one JSON object, a list, or one per line."""
+    text = Path(path).read_text(encoding="utf-8")
+    try:
+        data = json.loads(text)
+    except ValueError:
+        data = [json.loads(line) for line in text.splitlines() if line.strip()]
+    items = data if isinstance(data, list) else [data]
+    return [Checkpoint.from_json(item) for item in items]

@@ -1,0 +1,401 @@
+"""Check the stored events against the ledger and every signed checkpoint.
+
+One pass reads the events and the ledger side by side in position order, a page
+at a time (memory does not grow with the log), recomputes each event's content
+hash, leaf and chain value, and compares them with the ledger's row and with any
+checkpoint taken at that position. It stops at the first disagreement and says
+what kind of damage explains it:
+
+``changed``    an event differs from the one sealed at its position;
+``deleted``    a sealed event is missing (a gap, or later events moved up);
+``inserted``   an event the ledger never sealed sits among sealed ones;
+``swapped``    two events exchanged positions; ``reordered``: one was moved;
+``truncated``  the newest sealed (or checkpointed) events are gone;
+``ledger``     the ledger itself was altered or truncated;
+``rewritten``  events and ledger agree but no longer lead to a signed root;
+``forged``     a checkpoint's signature does not verify with the signing key.
+
+Telling these apart after the first bad position may cost a scan of the rest of
+the ledger: that happens once, on failure only.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from incidents.evidence.hashing import (
+    GENESIS,
+    leaf_hash,
+    next_chain,
+    notification_content,
+)
+
+if TYPE_CHECKING:
+    from eventsourcing.persistence import ApplicationRecorder, Notification
+
+    from incidents.evidence.ledger import ChainRow, Ledger
+    from incidents.evidence.signing import Checkpoint, CheckpointSigner
+
+T = TypeVar("T")
+READ_BATCH = 1000
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Describe one piece of damage: its kind, first bad position and explanation."""
+
+    kind: str
+    position: int | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class VerificationResult:
+    """Say what a verification checked and the damage it found, first first."""
+
+    checked: int
+    position: int
+    head: bytes
+    checkpoints: int
+    pending: int
+    problems: tuple[Problem, ...] = field(default=())
+
+    @property
+    def ok(self) -> bool:
+        """Tell whether nothing was found wrong."""
+        return not self.problems
+
+    @property
+    def first_problem(self) -> Problem | None:
+        """Return the problem at the earliest position, if any."""
+        return self.problems[0] if self.problems else None
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the result as the API shows it (``{ok, checked, head, ...}``)."""
+        result: dict[str, Any] = {
+            "ok": self.ok,
+            "checked": self.checked,
+            "head": self.head.hex(),
+            "position": self.position,
+            "checkpoints": self.checkpoints,
+            "pending": self.pending,
+        }
+        first = self.first_problem
+        if first is not None:
+            result["first_bad_position"] = first.position
+            result["kind"] = first.kind
+            result["reason"] = first.reason
+        return result
+
+
+class _Lookahead(Generic[T]):
+    # ``current`` is the next item (None at the end); ``following`` peeks past it.
+
+    def __init__(self, items: Iterable[T]) -> None:
+        self._items = iter(items)
+        self._buffer: deque[T] = deque()
+        self.current: T | None = next(self._items, None)
+
+    def advance(self) -> None:
+        self.current = (
+            self._buffer.popleft() if self._buffer else next(self._items, None)
+        )
+
+    def following(self) -> T | None:
+        if not self._buffer:
+            item = next(self._items, None)
+            if item is None:
+                return None
+            self._buffer.append(item)
+        return self._buffer[0]
+
+
+def iter_notifications(
+    recorder: ApplicationRecorder, start: int, stop: int
+) -> Iterator[Notification]:
+    """Yield the stored events with ``start <= position <= stop``, a page at a time."""
+    while start <= stop:
+        page = recorder.select_notifications(start, READ_BATCH, stop=stop)
+        if not page:
+            return
+        yield from page
+        start = page[-1].id + 1
+
+
+def verify_log(
+    recorder: ApplicationRecorder,
+    ledger: Ledger,
+    signer: CheckpointSigner | None,
+    *,
+    held: Sequence[Checkpoint] = (),
+) -> VerificationResult:
+    """Recompute every sealed event's hashes and compare them with the ledger."""
+    problems: list[Problem] = []
+    # Checkpoints are read before the head: a checkpoint is only ever taken at
+    # the head, so none of those read can lie beyond it unless rows were removed.
+    trusted = _trusted_checkpoints(
+        [*ledger.checkpoints(), *held], signer, problems, held_count=len(held)
+    )
+    head = ledger.head()
+    stop = max([head.position, *(checkpoint.position for checkpoint in trusted)])
+    check = _Pass(recorder, ledger, head.position, stop, trusted)
+    check.run()
+    if check.problem is not None:
+        problems.append(check.problem)
+    pending = sum(1 for _ in iter_notifications(recorder, stop + 1, 2**62))
+    problems.sort(key=lambda problem: problem.position or 0)
+    return VerificationResult(
+        checked=check.count,
+        position=check.position,
+        head=check.chain,
+        checkpoints=len(trusted),
+        pending=pending,
+        problems=tuple(problems),
+    )
+
+
+def _trusted_checkpoints(
+    checkpoints: Sequence[Checkpoint],
+    signer: CheckpointSigner | None,
+    problems: list[Problem],
+    *,
+    held_count: int,
+) -> list[Checkpoint]:
+    if not checkpoints:
+        return []
+    stored_count = len(checkpoints) - held_count
+    if signer is None or not signer.exists():
+        where = (
+            "no signing key is configured"
+            if signer is None
+            else (f"the signing key {signer.key_path} is missing")
+        )
+        problems.append(
+            Problem(
+                "forged",
+                min(checkpoint.position for checkpoint in checkpoints),
+                f"{len(checkpoints)} checkpoints cannot be checked: {where}.",
+            )
+        )
+        return []
+    trusted: dict[tuple[int, int, bytes], Checkpoint] = {}
+    for index, checkpoint in enumerate(checkpoints):
+        origin = "stored" if index < stored_count else "held"
+        if signer.is_valid(checkpoint):
+            trusted.setdefault(
+                (checkpoint.position, checkpoint.size, checkpoint.root), checkpoint
+            )
+            continue
+        problems.append(
+            Problem(
+                "forged",
+                checkpoint.position,
+                f"The {origin} checkpoint of size {checkpoint.size} "
+                f"(position {checkpoint.position}, {checkpoint.time}, key "
+                f"{checkpoint.key_id}) is not validly signed by key "
+                f"{signer.key_id}: it was forged or altered.",
+            )
+        )
+    return sorted(trusted.values(), key=lambda checkpoint: checkpoint.position)
+
+
+class _Pass:
+    # One walk over the events and the ledger, side by side.
+
+    def __init__(
+        self,
+        recorder: ApplicationRecorder,
+        ledger: Ledger,
+        sealed_to: int,
+        stop: int,
+        checkpoints: list[Checkpoint],
+    ) -> None:
+        self.recorder = recorder
+        self.ledger = ledger
+        self.sealed_to = sealed_to
+        self.events = _Lookahead(iter_notifications(recorder, 1, stop))
+        self.rows = _Lookahead(ledger.iter_rows(1, sealed_to))
+        self.checkpoints = deque(checkpoints)
+        self.chain = GENESIS
+        self.count = 0
+        self.position = 0
+        self.last_good_checkpoint = 0
+        self.problem: Problem | None = None
+
+    def run(self) -> None:
+        self._check_checkpoints()  # A checkpoint of the empty log, if any.
+        while self.problem is None:
+            event, row = self.events.current, self.rows.current
+            if event is None:
+                if row is None:
+                    break
+                self.problem = self._missing(row, None)
+            elif row is None or event.id < row.position:
+                if event.id <= self.sealed_to:
+                    self.problem = self._unsealed(event, row)
+                else:  # Past the ledger's end: only checkpoints cover it.
+                    self._extend(event.id, notification_content(event))
+                    self._check_checkpoints()
+                    self.events.advance()
+            elif row.position < event.id:
+                self.problem = self._missing(row, event)
+            else:
+                self._compare(event, row)
+        if self.problem is None:
+            self.problem = self._after_the_end()
+
+    def _compare(self, event: Notification, row: ChainRow) -> None:
+        content = notification_content(event)
+        if content != row.content:
+            self.problem = self._classify(event, content, row)
+            return
+        self._extend(event.id, content)
+        if row.chain != self.chain or row.size != self.count:
+            self.problem = Problem(
+                "ledger",
+                row.position,
+                f"The ledger's row at position {row.position} does not chain on "
+                "from the rows before it: the ledger was altered.",
+            )
+            return
+        self._check_checkpoints()
+        self.events.advance()
+        self.rows.advance()
+
+    def _extend(self, position: int, content: bytes) -> None:
+        self.count += 1
+        self.chain = next_chain(self.chain, leaf_hash(position, content))
+        self.position = position
+
+    def _check_checkpoints(self) -> None:
+        while self.problem is None and self.checkpoints:
+            checkpoint = self.checkpoints[0]
+            if checkpoint.position > self.position:
+                return
+            self.checkpoints.popleft()
+            matches = (
+                checkpoint.position == self.position
+                and checkpoint.root == self.chain
+                and checkpoint.size == self.count
+            )
+            if matches:
+                self.last_good_checkpoint = self.position
+                continue
+            self.problem = Problem(
+                "rewritten",
+                self.last_good_checkpoint + 1,
+                f"The events up to position {checkpoint.position} no longer lead to "
+                f"the root signed in the checkpoint of size {checkpoint.size} "
+                f"({checkpoint.time}): history between positions "
+                f"{self.last_good_checkpoint + 1} and {checkpoint.position} was "
+                "rewritten, ledger included.",
+            )
+
+    def _missing(self, row: ChainRow, event: Notification | None) -> Problem:
+        if event is None:
+            return Problem(
+                "truncated",
+                row.position,
+                f"The log ends at position {self.position}, but the ledger sealed "
+                f"events up to position {self.sealed_to}: the newest events, from "
+                f"position {row.position}, were removed.",
+            )
+        return Problem(
+            "deleted",
+            row.position,
+            f"The event sealed at position {row.position} is missing (the next "
+            f"stored event is at position {event.id}): it was deleted.",
+        )
+
+    def _unsealed(self, event: Notification, row: ChainRow | None) -> Problem:
+        if row is not None and row.size != self.count + 1:
+            return Problem(
+                "ledger",
+                event.id,
+                f"The ledger has no row for the event at position {event.id}, "
+                "and its sizes skip one: a ledger row was deleted.",
+            )
+        return Problem(
+            "inserted",
+            event.id,
+            f"The event at position {event.id} was never sealed in the "
+            "ledger, which goes on past it: it was inserted.",
+        )
+
+    def _classify(self, event: Notification, content: bytes, row: ChainRow) -> Problem:
+        position = event.id
+        next_event = self.events.following()
+        next_row = self.rows.following()
+        next_content = None if next_event is None else notification_content(next_event)
+        if next_row is not None and content == next_row.content:
+            if next_content == row.content:
+                return self._swapped(position, next_row.position)
+            return Problem(
+                "deleted",
+                position,
+                f"The event sealed at position {position} is missing: the events "
+                "after it moved up one place.",
+            )
+        if next_content is not None and next_content == row.content:
+            return Problem(
+                "inserted",
+                position,
+                f"An event the ledger never sealed was inserted at position "
+                f"{position}: the events after it moved down one place.",
+            )
+        elsewhere = self._sealed_position_of(content, after=position)
+        if elsewhere is not None:
+            there = self.recorder.select_notifications(elsewhere, 1, stop=elsewhere)
+            if there and notification_content(there[0]) == row.content:
+                return self._swapped(position, elsewhere)
+            return Problem(
+                "reordered",
+                position,
+                f"The event stored at position {position} was sealed at position "
+                f"{elsewhere}: events were moved.",
+            )
+        return Problem(
+            "changed",
+            position,
+            f"The event stored at position {position} differs from the one sealed "
+            "there: its aggregate id, version, topic or stored bytes were changed.",
+        )
+
+    @staticmethod
+    def _swapped(first: int, second: int) -> Problem:
+        return Problem(
+            "swapped",
+            first,
+            f"The events at positions {first} and {second} were swapped.",
+        )
+
+    def _sealed_position_of(self, content: bytes, *, after: int) -> int | None:
+        for row in self.ledger.iter_rows(after + 1, self.sealed_to):
+            if row.content == content:
+                return row.position
+        return None
+
+    def _after_the_end(self) -> Problem | None:
+        if self.checkpoints:
+            checkpoint = self.checkpoints[0]
+            return Problem(
+                "truncated",
+                self.position + 1,
+                f"The log ends at position {self.position} ({self.count} events), "
+                f"but the checkpoint of size {checkpoint.size} signed at "
+                f"{checkpoint.time} covers events up to position "
+                f"{checkpoint.position}: the newest events were removed, ledger "
+                "included.",
+            )
+        if self.position > self.sealed_to:
+            return Problem(
+                "ledger",
+                self.sealed_to + 1,
+                f"The ledger ends at position {self.sealed_to}, but a signed "
+                f"checkpoint covers events up to position {self.position}: the "
+                "ledger was truncated (the events still match the checkpoint).",
+            )
+        return None
