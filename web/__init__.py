@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
 
 from incidents.application import IncidentLog
 from incidents.bootstrap import open_incident_log
+from incidents.evidence import SIGNING_KEY_FILE, Evidence
 from projections.projector import Projector
 from projections.queries import ReadModels
 from web import docs, health
@@ -36,6 +38,17 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if app.config.get("FOLLOW_LOG", True):
         # The embedded default: read models follow the log in this process.
         projector.start()
+    evidence = Evidence(
+        log,
+        signing_key_path=Path(
+            app.config.get("SIGNING_KEY_PATH")
+            or Path(app.instance_path) / SIGNING_KEY_FILE
+        ),
+    )
+    app.extensions["evidence"] = evidence
+    if app.config.get("FOLLOW_LOG", True):
+        # Every event is sealed into the hash-chained ledger as the log grows.
+        evidence.start()
 
     app.register_blueprint(health.bp)
     app.register_blueprint(docs.bp)
@@ -44,6 +57,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     init_api(app)
     return app
+
+
+def get_evidence() -> Evidence:
+    """Return the tamper evidence of the current application."""
+    evidence: Evidence = current_app.extensions["evidence"]
+    return evidence
 
 
 def get_read_models() -> ReadModels:

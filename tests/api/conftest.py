@@ -7,9 +7,11 @@ through the log itself, as an admin at the command line would.
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -121,10 +123,21 @@ class Api:
         return self.log.recorder.max_notification_id() or 0
 
 
+def signing_key_path() -> Path:
+    """Return where a test app keeps its signing key: a fresh temporary folder."""
+    return Path(tempfile.mkdtemp(prefix="incidents-test-key-")) / "signing-key.pem"
+
+
 def build_api(database_url: str, opened_logs: list[IncidentLog]) -> Iterator[Api]:
     """Create the app on a store, register the people, stop following after."""
     app = create_app(
-        {"DATABASE_URL": database_url, "SECRET_KEY": "test", "TESTING": True}
+        {
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "test",
+            "TESTING": True,
+            # Checkpoints are signed at once: keep the key out of the checkout.
+            "SIGNING_KEY_PATH": str(signing_key_path()),
+        }
     )
     log: IncidentLog = app.extensions["incident_log"]
     opened_logs.append(log)

@@ -21,6 +21,7 @@ import waitress
 from flask import Flask
 
 from incidents.application import IncidentLog
+from tests.api.conftest import signing_key_path
 from web import create_app
 
 PREFIX = "/api/v1"
@@ -123,7 +124,13 @@ class Client:
 def build_app(database_url: str, opened_logs: list[IncidentLog]) -> Flask:
     """Create the app on a store; its log is closed after the test."""
     app = create_app(
-        {"DATABASE_URL": database_url, "SECRET_KEY": "test", "TESTING": True}
+        {
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "test",
+            "TESTING": True,
+            # Checkpoints are signed at once: keep the key out of the checkout.
+            "SIGNING_KEY_PATH": str(signing_key_path()),
+        }
     )
     opened_logs.append(app.extensions["incident_log"])
     return app

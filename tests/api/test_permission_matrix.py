@@ -195,6 +195,8 @@ ROUTES = [
     ),
     Route("audit events", "GET", "/audit/events"),
     Route("audit disclosures", "GET", "/audit/disclosures"),
+    Route("audit verify", "GET", "/audit/verify"),
+    Route("audit export", "GET", "/audit/export"),
     Route(
         "register user",
         "POST",
@@ -258,6 +260,8 @@ EXPECTED: dict[str, tuple[tuple[int, int], ...]] = {
     "follow-up board": FILTER,
     "audit events": ((403, 403), (403, 403), (200, 200), (403, 403)),
     "audit disclosures": ((403, 403), (403, 403), (200, 200), (403, 403)),
+    "audit verify": ((403, 403), (403, 403), (200, 200), (403, 403)),
+    "audit export": ((403, 403), (403, 403), (200, 200), (403, 403)),
     "register user": ((403, 403), (403, 403), (403, 403), (201, 201)),
     "list users": ADMIN_ONLY,
     "issue token": ((403, 403), (403, 403), (403, 403), (201, 201)),

@@ -23,9 +23,14 @@ def test_importing_the_packages_opens_and_creates_nothing(tmp_path: Path):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_healthz_answers_ok():
+def test_healthz_answers_ok(tmp_path: Path):
     app = create_app(
-        {"DATABASE_URL": "memory://", "SECRET_KEY": "test", "TESTING": True}
+        {
+            "DATABASE_URL": "memory://",
+            "SECRET_KEY": "test",
+            "TESTING": True,
+            "SIGNING_KEY_PATH": str(tmp_path / "key.pem"),
+        }
     )
 
     response = app.test_client().get("/healthz")

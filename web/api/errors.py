@@ -27,6 +27,7 @@ from incidents.errors import (
     RuleViolationError,
     StaleVersionError,
 )
+from incidents.evidence.errors import EvidenceError
 from web.api.schemas import ErrorSchema
 
 JSON_PREFIX = "/api/"
@@ -41,6 +42,7 @@ STATUS_OF_ERROR: tuple[tuple[type[IncidentsError], int], ...] = (
     (NotAuthenticatedError, 401),
     (PermissionDeniedError, 403),
     (StaleVersionError, 412),
+    (EvidenceError, 409),
 )
 BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="incidents"'}
 

@@ -436,6 +436,22 @@ class DisclosurePageSchema(Schema):
     limit = fields.Integer()
 
 
+class VerificationSchema(Schema):
+    ok = fields.Boolean()
+    checked = fields.Integer(metadata={"description": "Events rehashed."})
+    head = fields.String(
+        allow_none=True, metadata={"description": "Chain value at the end (hex)."}
+    )
+    position = fields.Integer()
+    checkpoints = fields.Integer()
+    pending = fields.Integer(
+        metadata={"description": "Events not sealed into the ledger yet."}
+    )
+    first_bad_position = fields.Integer()
+    kind = fields.String()
+    reason = fields.String()
+
+
 class AuditEventSchema(Schema):
     position = fields.Integer()
     aggregate_id = fields.UUID()
