@@ -54,6 +54,7 @@ lock:
 # Benchmarks print figures (see BENCHMARKS.md); they are not tests.
 bench: install
 	$(BIN)/python -m benchmarks.readmodels
+	$(BIN)/python -m benchmarks.evidence
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
