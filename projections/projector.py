@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from incidents.following import LogFollower
 from projections.database import Cursor, Database
 from projections.handlers import apply_event
 from projections.tables import POINTER_TABLE, TRACKING_NAME, Tables, create_pointer
@@ -36,8 +37,10 @@ class Batch:
     position: int
 
 
-class Projector:
+class Projector(LogFollower):
     """Apply the events of one incident log to its read-model tables."""
+
+    thread_name = "read-models"
 
     def __init__(
         self,
@@ -46,13 +49,10 @@ class Projector:
         *,
         batch_size: int = BATCH_SIZE,
     ) -> None:
-        self.log = log
+        super().__init__(log)
         self.database = database or Database(log)
         self.batch_size = batch_size
         self._progress = threading.Condition()
-        self._wake = threading.Event()
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
         self.ensure_tables()
 
     # Generations.
@@ -207,58 +207,11 @@ class Projector:
             if progress is not None:
                 progress(batch)
 
-    # Following the log in the background.
+    # Following the log (start, stop, run_forever: see LogFollower).
 
-    def start(self, *, poll_interval: float = 0.5) -> None:
-        """Follow the log in a background thread, woken by every local save."""
-        if self._thread is not None:
-            return
-        self.log.save_listeners.append(self._on_save)
-        # Closing the log stops this thread first: it must never use a closed pool.
-        self.log.close_listeners.append(self.stop)
-        self._stopping.clear()
-        self._thread = threading.Thread(
-            target=self._follow, args=(poll_interval,), name="read-models", daemon=True
-        )
-        self._thread.start()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        """Stop following the log, after the batch in progress."""
-        if self._thread is None:
-            return
-        self._stopping.set()
-        self._wake.set()
-        self._thread.join(timeout)
-        self._thread = None
-        if self._on_save in self.log.save_listeners:
-            self.log.save_listeners.remove(self._on_save)
-        if self.stop in self.log.close_listeners:
-            self.log.close_listeners.remove(self.stop)
-
-    def run_forever(self, *, poll_interval: float = 0.2) -> None:
-        """Follow the log in this thread until :meth:`stop_following` is called."""
-        self._stopping.clear()
-        self._follow(poll_interval)
-
-    def stop_following(self) -> None:
-        """Ask :meth:`run_forever` to return after the batch in progress."""
-        self._stopping.set()
-        self._wake.set()
-
-    def _on_save(self, position: int) -> None:
-        self._wake.set()
-
-    def _follow(self, poll_interval: float) -> None:
-        while not self._stopping.is_set():
-            self._wake.clear()
-            try:
-                applied = self.catch_up()
-            except Exception:
-                # Keep following (the database may come back); say why once.
-                logger.exception("Read models could not catch up")
-                applied = 0
-            if applied == 0:
-                self._wake.wait(poll_interval)
+    def step(self) -> int:
+        """Apply every event not yet applied to the live read models."""
+        return self.catch_up()
 
     def wait(self, position: int, timeout: float = 5.0) -> bool:
         """Wait until the read models reach a log position; tell whether they did."""

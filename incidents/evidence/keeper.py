@@ -13,13 +13,13 @@ has grown).
 from __future__ import annotations
 
 import logging
-import threading
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from incidents.evidence.errors import LedgerDamagedError, SigningKeyError
 from incidents.evidence.hashing import GENESIS, link, notification_content
 from incidents.evidence.ledger import ChainRow, Head, Ledger, ledger_for
+from incidents.following import LogFollower
 
 if TYPE_CHECKING:
     from incidents.application import IncidentLog
@@ -31,8 +31,10 @@ CHECKPOINT_INTERVAL = 3600.0
 logger = logging.getLogger(__name__)
 
 
-class LedgerKeeper:
+class LedgerKeeper(LogFollower):
     """Follow one incident log and keep its evidence ledger sealed and signed."""
+
+    thread_name = "evidence"
 
     def __init__(
         self,
@@ -44,16 +46,12 @@ class LedgerKeeper:
         checkpoint_every: int = CHECKPOINT_EVERY,
         checkpoint_interval: float = CHECKPOINT_INTERVAL,
     ) -> None:
-        self.log = log
+        super().__init__(log)
         self.ledger = ledger or ledger_for(log.recorder)
         self.signer = signer
         self.batch_size = batch_size
         self.checkpoint_every = checkpoint_every
         self.checkpoint_interval = checkpoint_interval
-        self._wake = threading.Event()
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._last_failure = ""
 
     # Sealing.
 
@@ -163,50 +161,10 @@ class LedgerKeeper:
             "run `incidents verify`."
         )
 
-    # Following the log in the background.
+    # Following the log (start, stop, run_forever: see LogFollower).
 
-    def start(self, *, poll_interval: float = 0.5) -> None:
-        """Follow the log in a background thread, woken by every local save."""
-        if self._thread is not None:
-            return
-        self.log.save_listeners.append(self._on_save)
-        # Closing the log stops this thread first: it must never use a closed pool.
-        self.log.close_listeners.append(self.stop)
-        self._stopping.clear()
-        self._thread = threading.Thread(
-            target=self._follow, args=(poll_interval,), name="evidence", daemon=True
-        )
-        self._thread.start()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        """Stop following the log, after the batch in progress."""
-        if self._thread is None:
-            return
-        self._stopping.set()
-        self._wake.set()
-        self._thread.join(timeout)
-        self._thread = None
-        if self._on_save in self.log.save_listeners:
-            self.log.save_listeners.remove(self._on_save)
-        if self.stop in self.log.close_listeners:
-            self.log.close_listeners.remove(self.stop)
-
-    def _on_save(self, position: int) -> None:
-        self._wake.set()
-
-    def _follow(self, poll_interval: float) -> None:
-        while not self._stopping.is_set():
-            self._wake.clear()
-            try:
-                sealed = self.catch_up()
-                self.checkpoint_if_due()
-            except Exception as error:
-                # Keep following (the database may come back); say why once.
-                if str(error) != self._last_failure:
-                    self._last_failure = str(error)
-                    logger.exception("The evidence ledger could not catch up")
-                sealed = 0
-            else:
-                self._last_failure = ""
-            if sealed == 0:
-                self._wake.wait(poll_interval)
+    def step(self) -> int:
+        """Seal what the log holds beyond the ledger, and sign if one is due."""
+        sealed = self.catch_up()
+        self.checkpoint_if_due()
+        return sealed
