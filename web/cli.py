@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import getpass
 import os
+import signal
 import sys
+import time
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 from uuid import UUID
 
 import click
@@ -35,6 +38,7 @@ R = TypeVar("R")
 
 DEMO_CREDENTIALS_FILE = "demo-credentials.txt"
 MAX_DIFFERENCES_SHOWN = 50
+SHUTDOWN_GRACE_SECONDS = 20
 
 
 def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
@@ -92,11 +96,40 @@ def serve(host: str, port: int, threads: int) -> None:
     from web import create_app
 
     app = create_app()
+    server = waitress.create_server(
+        app, host=host, port=port, threads=threads, ident="incidents"
+    )
     click.echo(
         f"Serving http://{host}:{port}/ from {redact(app.config['DATABASE_URL'])}",
         err=True,
     )
-    waitress.serve(app, host=host, port=port, threads=threads, ident="incidents")
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt  # unwinds server.run() in this, the main thread
+
+    signal.signal(signal.SIGTERM, stop)
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run()
+    # Graceful: accept nothing new, let the requests in flight be answered, then
+    # stop the threads that follow the log at a batch boundary.
+    server.close()
+    deadline = time.monotonic() + SHUTDOWN_GRACE_SECONDS
+    while time.monotonic() < deadline and _serving(server):
+        server.asyncore.loop(timeout=0.05, map=server._map, count=1)
+    server.task_dispatcher.shutdown(cancel_pending=True, timeout=1)
+    app.extensions["incident_log"].close()
+    click.echo("Stopped: requests in flight answered, read models at rest.", err=True)
+
+
+def _serving(server: Any) -> bool:
+    """Tell whether waitress still has a request to run or an answer to send."""
+    dispatcher = server.task_dispatcher
+    if dispatcher.active_count or dispatcher.queue:
+        return True
+    return any(
+        getattr(channel, "total_outbufs_len", 0) or getattr(channel, "requests", None)
+        for channel in list(server._map.values())
+    )
 
 
 @main.command()
@@ -191,8 +224,6 @@ def replay(check_only: bool) -> None:
 @reports_errors
 def project(poll_interval: float) -> None:
     """Keep the read models up to date, as a process of its own, until stopped."""
-    import signal
-
     from projections.projector import Projector
 
     projector = Projector(_open_log())

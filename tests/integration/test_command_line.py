@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -178,3 +179,46 @@ def test_serve_answers_on_the_port_it_was_given(instance):
     finally:
         server.terminate()
         server.communicate(timeout=30)
+
+
+def test_serve_stops_cleanly_on_sigterm_with_the_read_models_at_rest(instance):
+    port = free_port()
+    url = f"sqlite:///{instance / 'log.sqlite3'}"
+    env = {
+        **os.environ,
+        "INCIDENTS_INSTANCE_PATH": str(instance),
+        "INCIDENTS_DATABASE_URL": url,
+    }
+    server = subprocess.Popen(
+        [INCIDENTS, "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                # An idle keep-alive connection stays open across the stop.
+                idle = socket.create_connection(("127.0.0.1", port), timeout=2)
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise AssertionError("the server never listened")
+        server.send_signal(signal.SIGTERM)
+        _, stderr = server.communicate(timeout=30)
+        idle.close()
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.communicate()
+
+    assert server.returncode == 0, stderr
+    assert "Stopped: requests in flight answered, read models at rest." in stderr
+    from incidents.bootstrap import open_incident_log
+    from projections.projector import Projector
+
+    log = open_incident_log(url)
+    assert Projector(log).position() == log.recorder.max_notification_id()
