@@ -816,10 +816,6 @@ class IncidentLog(Application[UUID]):
     def _head(self) -> int:
         return self.recorder.max_notification_id() or 0
 
-    def is_empty(self) -> bool:
-        """Tell whether nothing was ever recorded."""
-        return self._head() == 0
-
     def iter_history(
         self, start: int = 1, batch: int = 500
     ) -> Iterator[dict[str, Any]]:

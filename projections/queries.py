@@ -81,6 +81,31 @@ class ReadModels:
         with self.database.snapshot() as cursor:
             yield cursor, self.projector.live_tables(cursor)
 
+    def _page(
+        self,
+        table: str,
+        columns: str,
+        where: str,
+        params: list[Any],
+        *,
+        order: str,
+        page: int,
+        page_size: int,
+    ) -> dict[str, Any]:
+        """Return one page of rows and the total, read from one snapshot."""
+        page, page_size = max(page, 1), min(max(page_size, 1), MAX_PAGE_SIZE)
+        with self._reading() as (cursor, tables):
+            name = tables.name(table)
+            cursor.execute(f"SELECT COUNT(*) FROM {name} WHERE {where}", params)
+            total = int(_one(cursor)[0])
+            cursor.execute(
+                f"SELECT {columns} FROM {name} WHERE {where} "
+                f"ORDER BY {order} LIMIT ? OFFSET ?",
+                (*params, page_size, (page - 1) * page_size),
+            )
+            rows = cursor.fetchall()
+        return {"items": rows, "total": total, "page": page, "page_size": page_size}
+
     # Incident index.
 
     def list_incidents(
@@ -114,21 +139,20 @@ class ReadModels:
             conditions.append("occurred_on <= ?")
             params.append(to.isoformat())
         where = " AND ".join(conditions) or "1 = 1"
-        page, page_size = max(page, 1), min(max(page_size, 1), MAX_PAGE_SIZE)
-        with self._reading() as (cursor, tables):
-            table = tables.name("incidents")
-            cursor.execute(f"SELECT COUNT(*) FROM {table} WHERE {where}", params)
-            total = int(_one(cursor)[0])
-            cursor.execute(
-                f"SELECT {', '.join(_INCIDENT_ITEM)} FROM {table} WHERE {where} "
-                "ORDER BY occurred_at DESC, incident_id DESC LIMIT ? OFFSET ?",
-                (*params, page_size, (page - 1) * page_size),
-            )
-            items = [
-                dict(zip(_INCIDENT_ITEM.values(), row, strict=True))
-                for row in cursor.fetchall()
-            ]
-        return {"items": items, "total": total, "page": page, "page_size": page_size}
+        collection = self._page(
+            "incidents",
+            ", ".join(_INCIDENT_ITEM),
+            where,
+            params,
+            order="occurred_at DESC, incident_id DESC",
+            page=page,
+            page_size=page_size,
+        )
+        collection["items"] = [
+            dict(zip(_INCIDENT_ITEM.values(), row, strict=True))
+            for row in collection["items"]
+        ]
+        return collection
 
     def get_incident_summary(self, incident_id: UUID) -> dict[str, Any] | None:
         """Return the index row of one incident, or ``None``."""
@@ -247,18 +271,17 @@ class ReadModels:
             conditions.append("recorded_at <= ?")
             params.append(iso(as_of))
         where = " AND ".join(conditions)
-        page, page_size = max(page, 1), min(max(page_size, 1), MAX_PAGE_SIZE)
-        with self._reading() as (cursor, tables):
-            table = tables.name("timeline")
-            cursor.execute(f"SELECT COUNT(*) FROM {table} WHERE {where}", params)
-            total = int(_one(cursor)[0])
-            cursor.execute(
-                f"SELECT {_TIMELINE_SELECT} FROM {table} WHERE {where} "
-                "ORDER BY position LIMIT ? OFFSET ?",
-                (*params, page_size, (page - 1) * page_size),
-            )
-            items = [_timeline_item(row) for row in cursor.fetchall()]
-        return {"items": items, "total": total, "page": page, "page_size": page_size}
+        collection = self._page(
+            "timeline",
+            _TIMELINE_SELECT,
+            where,
+            params,
+            order="position",
+            page=page,
+            page_size=page_size,
+        )
+        collection["items"] = [_timeline_item(row) for row in collection["items"]]
+        return collection
 
     # Follow-up board.
 

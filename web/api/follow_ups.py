@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from incidents.permissions import Action, visible_offices
+from incidents.permissions import Action
 from web import get_read_models
 from web.api import schemas
 from web.api.auth import authorized, current_user
 from web.api.blueprint import Blueprint
-from web.api.incidents import check_office_field
+from web.api.incidents import readable_offices
 
 blp = Blueprint(
     "follow-ups",
@@ -27,11 +27,8 @@ def list_follow_ups(args: dict[str, Any]) -> dict[str, Any]:
     """List the scheduled follow-ups, overdue first, then by due date."""
     user = current_user()
     office = args.get("office")
-    if office is not None:
-        check_office_field(user, "office", office)
-    offices = visible_offices(user)
     return get_read_models().follow_up_board(
-        offices=None if offices is None else sorted(offices),
+        offices=readable_offices(user, office),
         office=office,
         overdue_only=args["overdue"],
     )

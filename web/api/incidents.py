@@ -51,16 +51,14 @@ def list_incidents(args: dict[str, Any]) -> dict[str, Any]:
     """List the incidents of the caller's offices, newest first."""
     user = current_user()
     office = args.get("office")
-    if office is not None:
-        check_office_field(user, "office", office)
+    offices = readable_offices(user, office)
     status, category = args.get("status"), args.get("category")
     severity = args.get("severity")
     from_, to = args.get("from_"), args.get("to")
     if from_ is not None and to is not None and to < from_:
         raise InvalidInputError.field("to", "Give a day on or after from.")
-    offices = visible_offices(user)
     return get_read_models().list_incidents(
-        offices=None if offices is None else sorted(offices),
+        offices=offices,
         office=office,
         status=None if status is None else values.code("status", status, Status),
         category=(
@@ -286,6 +284,17 @@ def erase_personal_data(args: dict[str, Any], incident_id: UUID) -> Answer:
 
 
 # Helpers shared by the views.
+
+
+def readable_offices(user: dict[str, Any], office: str | None) -> list[str] | None:
+    """Check an ``office`` filter against the caller's scope; return that scope.
+
+    ``None`` means every office (auditors, admins, people covering all).
+    """
+    if office is not None:
+        check_office_field(user, "office", office)
+    offices = visible_offices(user)
+    return None if offices is None else sorted(offices)
 
 
 def check_office_field(user: dict[str, Any], field: str, office: str) -> None:
