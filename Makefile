@@ -3,12 +3,13 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+CATALOG := web/translations/en/LC_MESSAGES/messages.mo
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run demo test lint typecheck unit integration fmt lock clean bench
+.PHONY: install run demo test lint typecheck unit integration fmt lock clean bench translations screenshots
 
-install: $(STAMP)
+install: $(STAMP) $(CATALOG)
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,6 +17,22 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+# The English catalog of the pages, compiled from its .po (fuzzy entries left out).
+$(CATALOG): web/translations/en/LC_MESSAGES/messages.po $(STAMP)
+	$(BIN)/pybabel compile --statistics -d web/translations
+
+# After changing text on the pages: extract the French source strings and merge
+# them into the English catalog, then translate what is new or fuzzy.
+translations: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location \
+		--sort-output --project incidents -o web/translations/messages.pot .
+	$(BIN)/pybabel update -i web/translations/messages.pot -d web/translations \
+		--no-wrap --ignore-obsolete
+
+# Retake the screenshots shown in the README (docs/screenshots/).
+screenshots: install
+	INCIDENTS_SCREENSHOTS_DIR=docs/screenshots $(BIN)/python -m pytest tests/browser -q
 
 run: install
 	$(BIN)/incidents demo --if-empty

@@ -56,6 +56,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from web.api import init_api
 
     init_api(app)
+    from web.pages import init_pages
+
+    init_pages(app)
     return app
 
 

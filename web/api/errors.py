@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import flask_smorest
-from flask import request
+from flask import current_app, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException, default_exceptions
 
@@ -55,7 +55,8 @@ class Api(flask_smorest.Api):  # type: ignore[misc]  # flask-smorest is untyped
     def handle_http_exception(self, error: HTTPException) -> ResponseReturnValue:
         """Return the error as JSON under /api/, or Flask's own page elsewhere."""
         if not request.path.startswith(JSON_PREFIX):
-            return error
+            render_page_error = current_app.extensions.get("render_page_error")
+            return error if render_page_error is None else render_page_error(error)
         data: Mapping[str, Any] = getattr(error, "data", None) or {}
         code = error.code or 500
         headers = {
