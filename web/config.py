@@ -37,6 +37,8 @@ def settings_from_environment(instance_path: Path) -> dict[str, Any]:
         "DATABASE_URL": database_url,
         "SECRET_KEY": secret_key,
         "SIGNING_KEY_PATH": signing_key_path,
+        # Behind HTTPS, session cookies must never travel over plain HTTP.
+        "SESSION_COOKIE_SECURE": os.environ.get("INCIDENTS_SECURE_COOKIES") == "1",
     }
 
 

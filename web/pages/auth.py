@@ -155,6 +155,7 @@ def sign_in() -> ResponseReturnValue:
             form.password.errors.append(_("Identifiant ou mot de passe incorrect."))
         else:
             session.clear()
+            session.permanent = True  # Ends after PERMANENT_SESSION_LIFETIME.
             login_user(Person(record))
             return redirect(_safe_next(request.args.get("next")), 303)
     # A refused form is shown again, with its messages, as any page (200).

@@ -13,6 +13,8 @@ import secrets
 from flask import Flask, Response, g, request
 
 NONCE_BYTES = 16
+SESSION_COOKIE = "incidents_session"
+SESSION_SECONDS = 12 * 3600  # A working day, then sign in again.
 # The JSON API and the Swagger UI page set their own headers.
 OWN_POLICY_PREFIXES = ("/api/",)
 
@@ -64,9 +66,12 @@ def add_security_headers(response: Response) -> Response:
 
 def init_app(app: Flask) -> None:
     """Secure the session cookie and add the headers to every answer."""
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
-    app.config.setdefault("SESSION_COOKIE_NAME", "incidents_session")
-    app.config.setdefault("PERMANENT_SESSION_LIFETIME", 12 * 3600)
+    # Flask's defaults exist for these keys, so they are set, not defaulted.
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_NAME=SESSION_COOKIE,
+        PERMANENT_SESSION_LIFETIME=SESSION_SECONDS,
+    )
     app.after_request(add_security_headers)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
