@@ -27,6 +27,7 @@ from eventsourcing.application import (
     AggregateNotFoundError,
     Application,
     EventSourcedLog,
+    LRUCache,
 )
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
 from eventsourcing.postgres import PostgresFactory
@@ -86,6 +87,9 @@ TOKEN_MAX = 256
 PASSWORD_MIN = 10
 PASSWORD_MAX = 256
 SYSTEM_ACTOR = "system"
+
+# How many offices' catalogues and people a log keeps in memory for reading.
+READ_CACHE_SIZE = 10_000
 
 # Any number nothing else in the database uses as an advisory lock.
 CREATE_TABLES_LOCK = 0x1AC1DE27
@@ -147,6 +151,8 @@ class IncidentLog(Application[UUID]):
         self.save_listeners: list[Callable[[int], None]] = []
         # Called before the store closes (threads following the log stop there).
         self.close_listeners: list[Callable[[], None]] = []
+        # The catalogue and people are read on every request and rarely change.
+        self._read_cache: LRUCache[UUID, Aggregate] = LRUCache(READ_CACHE_SIZE)
 
     def construct_env(
         self, name: str, env: Mapping[str, str] | None = None
@@ -198,7 +204,7 @@ class IncidentLog(Application[UUID]):
                     )
 
         for attempt in range(1, MAX_ATTEMPTS + 1):
-            catalogue = self._office_catalogue()
+            catalogue = self._office_catalogue(to_change=True)
             if catalogue is None:
                 catalogue = OfficeCatalogue.create()
             add_missing(catalogue)
@@ -229,18 +235,42 @@ class IncidentLog(Application[UUID]):
                 return office
         raise OfficeNotFoundError(code)
 
-    def _office_catalogue(self) -> OfficeCatalogue | None:
+    def _office_catalogue(self, *, to_change: bool = False) -> OfficeCatalogue | None:
         try:
-            catalogue: OfficeCatalogue = self.repository.get(OFFICE_CATALOGUE_ID)
+            catalogue: OfficeCatalogue = (
+                self.repository.get(OFFICE_CATALOGUE_ID)
+                if to_change
+                else self._current(OFFICE_CATALOGUE_ID)
+            )
         except AggregateNotFoundError:
             return None
         return catalogue
 
     def _check_office(self, field: str, code: object) -> str:
-        known = {office["code"] for office in self.list_offices()}
+        catalogue = self._office_catalogue()
+        known = {} if catalogue is None else catalogue.offices
         if not isinstance(code, str) or code not in known:
             raise InvalidInputError.unknown_code(field, code, sorted(known))
         return code
+
+    def _current(self, aggregate_id: UUID) -> Any:
+        """Return an aggregate as stored now, to read it, never to change it.
+
+        The copy kept in memory is shared by every thread: it is returned as long
+        as no newer event of it was saved (one indexed query, by any process),
+        and replaced by a fresh load otherwise.
+        """
+        try:
+            kept = self._read_cache.get(aggregate_id)
+        except KeyError:
+            kept = None
+        if kept is not None and not self.recorder.select_events(
+            aggregate_id, gt=kept.version, limit=1
+        ):
+            return kept
+        aggregate: Aggregate = self.repository.get(aggregate_id)
+        self._read_cache.put(aggregate_id, aggregate)
+        return aggregate
 
     # Incidents: commands.
 
@@ -776,7 +806,7 @@ class IncidentLog(Application[UUID]):
             raise NotAuthenticatedError
         token_id, owner_id = found
         try:
-            user: User = self.repository.get(owner_id)
+            user: User = self._current(owner_id)
         except AggregateNotFoundError:
             raise NotAuthenticatedError from None
         if not user.is_active or token_id not in user.tokens:
