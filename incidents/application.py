@@ -62,6 +62,11 @@ from incidents.errors import (
     UserDeactivatedError,
     UserNotFoundError,
 )
+from incidents.persistence import (
+    OPERATIONAL_ERRORS,
+    probe_writes,
+    storage_unavailable,
+)
 from incidents.personal_data import (
     ContactAsCiphertext,
     ContactKeys,
@@ -71,7 +76,11 @@ from incidents.personal_data import (
 from incidents.vocabulary import Role
 
 if TYPE_CHECKING:
-    from eventsourcing.domain import Aggregate, DomainEventProtocol
+    from eventsourcing.domain import (
+        Aggregate,
+        DomainEventProtocol,
+        MutableOrImmutableAggregate,
+    )
     from eventsourcing.persistence import (
         ApplicationRecorder,
         InfrastructureFactory,
@@ -136,6 +145,9 @@ class IncidentLog(Application[UUID]):
         super().__init__(env)
         self.clock = clock or (lambda: datetime.now(UTC))
         self.password_hasher = password_hasher or PasswordHasher()
+        # Why the database refused the last write, until it takes one again.
+        self.write_failure: str | None = None
+        _reconnect_sooner(self.factory)
         with _creating_tables_in_turn(self.factory):
             self.credentials: CredentialStore = credential_store_for(self.recorder)
             self.contact_keys: ContactKeys = contact_keys_for(self.recorder)
@@ -173,6 +185,31 @@ class IncidentLog(Application[UUID]):
         for listener in list(self.close_listeners):
             listener()
         super().close()
+
+    def save(
+        self,
+        *objs: MutableOrImmutableAggregate[UUID] | DomainEventProtocol[UUID] | None,
+        **kwargs: Any,
+    ) -> list[Recording[UUID]]:
+        """Store new events, or raise :class:`StorageUnavailableError` if refused."""
+        try:
+            recordings = super().save(*objs, **kwargs)
+        except OPERATIONAL_ERRORS as error:
+            failure = storage_unavailable(error, self.recorder, writing=True)
+            self.write_failure = failure.reason
+            raise failure from error
+        self.write_failure = None
+        return recordings
+
+    def check_writable(self) -> None:
+        """Raise :class:`StorageUnavailableError` unless the store takes a write now."""
+        try:
+            probe_writes(self.recorder)
+        except OPERATIONAL_ERRORS as error:
+            failure = storage_unavailable(error, self.recorder, writing=True)
+            self.write_failure = failure.reason
+            raise failure from error
+        self.write_failure = None
 
     def _notify(self, recordings: list[Recording[UUID]]) -> None:
         if recordings:
@@ -892,6 +929,18 @@ def check_password(password: str) -> None:
             "password",
             f"Give {PASSWORD_MIN} to {PASSWORD_MAX} characters.",
         )
+
+
+# Seconds psycopg_pool keeps trying to reconnect before it lets a request try.
+POSTGRES_RECONNECT_SECONDS = 10.0
+
+
+def _reconnect_sooner(factory: InfrastructureFactory[Any]) -> None:
+    # psycopg_pool waits longer and longer (up to 5 minutes) between attempts to
+    # reconnect to a server that went away. Giving up sooner lets the first
+    # request after the server is back connect at once.
+    if isinstance(factory, PostgresFactory):
+        factory.datastore.pool.reconnect_timeout = POSTGRES_RECONNECT_SECONDS
 
 
 @contextlib.contextmanager

@@ -23,6 +23,7 @@ The hierarchy, and the HTTP status the web layer gives each branch::
     + PermissionDeniedError ......... 403  the role may never do this
     + StaleVersionError ............. 412  If-Match named an older version
     + ConcurrentWriteError .......... 409  lost a race too many times in a row
+    + StorageUnavailableError ....... 503  the database cannot take it right now
 """
 
 from __future__ import annotations
@@ -197,3 +198,42 @@ class ConcurrentWriteError(IncidentsError):
             f"{aggregate_id} kept changing while being saved ({attempts} attempts): "
             "try again."
         )
+
+
+class StorageUnavailableError(IncidentsError):
+    """Refuse a request because the database cannot serve it right now.
+
+    The database is unreachable, full, read-only or failing: nothing about the
+    request is wrong, and the same request may succeed in a moment. When the
+    connection broke while a write was in flight (``maybe_stored``), that write
+    may have been stored all the same, so the message says how to send it again
+    without storing it twice.
+    """
+
+    def __init__(
+        self, reason: str, *, writing: bool = True, maybe_stored: bool = False
+    ) -> None:
+        if not writing:
+            message = (
+                "The incident log cannot read its database right now (it is "
+                "unreachable or failing): try again in a moment."
+            )
+        elif maybe_stored:
+            message = (
+                "The database stopped answering while this was being stored: it "
+                "may or may not have been stored. Send it again in a moment: a "
+                "report sent again with the same id is stored only once, and an "
+                "addition sent with If-Match is refused (412) if the first one "
+                "was stored."
+            )
+        else:
+            message = (
+                "The database refuses to store anything right now (it is "
+                "unreachable, full or read-only): nothing was stored. Send it "
+                "again in a moment."
+            )
+        super().__init__(message)
+        # The driver's own words, for the service's log: never shown to clients.
+        self.reason = reason
+        self.writing = writing
+        self.maybe_stored = maybe_stored

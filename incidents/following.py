@@ -86,6 +86,8 @@ class LogFollower(ABC):
                     logger.exception("%s could not follow the log", self.thread_name)
                 done = 0
             else:
+                if self._last_failure:
+                    logger.info("%s follows the log again", self.thread_name)
                 self._last_failure = ""
             if done == 0:
                 self._wake.wait(poll_interval)

@@ -4,17 +4,39 @@
 SQLAlchemy convention) choose the embedded store; ``postgresql://user:pass@host:port/db``
 (with an optional ``?schema=NAME``) chooses PostgreSQL; ``memory://`` keeps
 everything in memory, for tests.
+
+When the database refuses a write for a reason of its own (unreachable, full,
+read-only), :func:`storage_unavailable` says so as a :class:`StorageUnavailableError`,
+and :func:`probe_writes` tells whether it takes writes again.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from incidents.errors import InvalidInputError
+from eventsourcing.persistence import InterfaceError, OperationalError
+from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.sqlite import SQLiteApplicationRecorder
+
+from incidents.errors import InvalidInputError, StorageUnavailableError
+
+if TYPE_CHECKING:
+    from eventsourcing.persistence import ApplicationRecorder
 
 # How long a writer waits for SQLite's lock before giving up, in seconds.
 SQLITE_LOCK_TIMEOUT = "10"
+# How long a request waits for a PostgreSQL connection from the pool, in seconds.
+# eventsourcing tries most reads and writes 10 times: while the server is down, a
+# request fails after about 10 times this long.
+POSTGRES_POOL_WAIT = "1"
+
+# Any number nothing else in the database uses as an advisory lock.
+PROBE_LOCK = 0x3E7E5C0DE
+
+# The errors by which the database says it cannot serve now, whatever the request.
+OPERATIONAL_ERRORS = (OperationalError, InterfaceError)
 
 
 def environment_for(database_url: str) -> dict[str, str]:
@@ -67,7 +89,10 @@ def _postgres_environment(database_url: str) -> dict[str, str]:
         "POSTGRES_PASSWORD": unquote(parts.password or ""),
         "POSTGRES_POOL_SIZE": "5",
         "POSTGRES_MAX_OVERFLOW": "10",
-        "POSTGRES_CONNECT_TIMEOUT": "5",
+        "POSTGRES_CONNECT_TIMEOUT": POSTGRES_POOL_WAIT,
+        # Check a pooled connection before lending it: after the server restarts,
+        # the broken ones are replaced instead of failing a request each.
+        "POSTGRES_PRE_PING": "y",
         # Keep table-level locking on inserts: notification ids then become
         # visible in commit order, which read models and hash chains rely on.
         "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
@@ -75,6 +100,53 @@ def _postgres_environment(database_url: str) -> dict[str, str]:
     if "schema" in query:
         env["POSTGRES_SCHEMA"] = query["schema"][0]
     return env
+
+
+def storage_unavailable(
+    error: Exception, recorder: ApplicationRecorder, *, writing: bool
+) -> StorageUnavailableError:
+    """Describe a database that refused a request for a reason of its own.
+
+    SQLite commits or rolls back on the spot, so a refused write was not stored.
+    A PostgreSQL connection may break after the server committed but before it
+    said so: such a write may have been stored.
+    """
+    return StorageUnavailableError(
+        str(error) or type(error).__name__,
+        writing=writing,
+        maybe_stored=writing and not isinstance(recorder, SQLiteApplicationRecorder),
+    )
+
+
+def probe_writes(recorder: ApplicationRecorder) -> None:
+    """Commit a one-row write beside the events; raise the driver's error if refused.
+
+    The row (table ``write_probe``) counts the probes and holds nothing else: it
+    may be dropped at any time.
+    """
+    if isinstance(recorder, SQLiteApplicationRecorder):
+        with recorder.datastore.transaction(commit=True) as cursor:
+            cursor.execute(
+                "CREATE TABLE IF NOT EXISTS write_probe "
+                "(id INTEGER PRIMARY KEY, probes INTEGER NOT NULL)"
+            )
+            cursor.execute(
+                "INSERT INTO write_probe (id, probes) VALUES (1, 1) "
+                "ON CONFLICT (id) DO UPDATE SET probes = write_probe.probes + 1"
+            )
+    elif isinstance(recorder, PostgresApplicationRecorder):
+        table = f'"{recorder.datastore.schema}".write_probe'
+        with recorder.datastore.transaction(commit=True) as pg_cursor:
+            # Two processes creating one table at once would collide.
+            pg_cursor.execute("SELECT pg_advisory_xact_lock(%s)", (PROBE_LOCK,))
+            pg_cursor.execute(
+                f"CREATE TABLE IF NOT EXISTS {table} "
+                "(id integer PRIMARY KEY, probes bigint NOT NULL)"
+            )
+            pg_cursor.execute(
+                f"INSERT INTO {table} AS probe (id, probes) VALUES (1, 1) "  # noqa: S608
+                "ON CONFLICT (id) DO UPDATE SET probes = probe.probes + 1"
+            )
 
 
 def _invalid(database_url: str, hint: str) -> InvalidInputError:

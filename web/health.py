@@ -1,4 +1,10 @@
-"""Tell a supervisor whether the process is alive, and ready to serve."""
+"""Tell a supervisor whether the process is alive, and ready to serve.
+
+Ready means: the database answers, it takes writes, and the read models keep up.
+Whether it takes writes is known from the last write: once one was refused, each
+call tries a one-row write (``write_probe``) until one is stored, so that the
+service says it is ready again as soon as the cause is removed, with no restart.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,8 @@ import logging
 from typing import Any
 
 from flask import Blueprint, current_app
+
+from incidents.errors import StorageUnavailableError
 
 # Read models further behind the log than this many events are not ready.
 READY_MAX_LAG = 1000
@@ -22,13 +30,15 @@ def healthz() -> dict[str, str]:
 
 @bp.get("/readyz")
 def readyz() -> tuple[dict[str, Any], int]:
-    """Answer 200 when the database answers and the read models keep up."""
+    """Answer 200 when the database answers, takes writes, and read models keep up."""
     log = current_app.extensions["incident_log"]
     read_models = current_app.extensions["read_models"]
     max_lag = int(current_app.config.get("READY_MAX_LAG", READY_MAX_LAG))
     try:
-        head = int(log.recorder.max_notification_id() or 0)
+        # The position first: its query fails at once when the database is
+        # down, where eventsourcing would try the head ten times.
         position = int(read_models.projector.position())
+        head = int(log.recorder.max_notification_id() or 0)
     except Exception:  # Whatever the failure, this process cannot serve.
         logger.exception("The database does not answer")
         return {
@@ -36,6 +46,17 @@ def readyz() -> tuple[dict[str, Any], int]:
             "database": "unreachable",
             "message": "The database does not answer.",
         }, 503
+    if log.write_failure is not None:
+        try:
+            log.check_writable()
+        except StorageUnavailableError as error:
+            logger.warning("The database still refuses writes: %s", error.reason)
+            return {
+                "status": "unavailable",
+                "database": "refusing writes",
+                "message": "The database answers but refuses writes.",
+            }, 503
+        logger.info("The database takes writes again")
     lag = max(head - position, 0)
     ready = lag <= max_lag
     return {

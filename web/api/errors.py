@@ -5,10 +5,16 @@ drops the headers an error carries (``Allow`` on 405, ``WWW-Authenticate`` on
 401). This one keeps them, answers JSON only under ``/api/`` (other pages get
 Flask's own error pages), flattens validation messages to one list per field
 (``parties.0.role``), and gives each domain error its HTTP status.
+
+A database that cannot serve (unreachable, full, read-only) is 503 with
+``Retry-After``, whether the application said so (:class:`StorageUnavailableError`)
+or the driver's error reached the web layer on its own; it is logged once, with
+its cause.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -26,8 +32,10 @@ from incidents.errors import (
     PermissionDeniedError,
     RuleViolationError,
     StaleVersionError,
+    StorageUnavailableError,
 )
 from incidents.evidence.errors import EvidenceError
+from incidents.persistence import OPERATIONAL_ERRORS
 from web.api.schemas import ErrorSchema
 
 JSON_PREFIX = "/api/"
@@ -43,14 +51,25 @@ STATUS_OF_ERROR: tuple[tuple[type[IncidentsError], int], ...] = (
     (PermissionDeniedError, 403),
     (StaleVersionError, 412),
     (EvidenceError, 409),
+    (StorageUnavailableError, 503),
 )
 BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="incidents"'}
+# When a client should try again after a 503, in seconds.
+RETRY_AFTER_SECONDS = 5
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+logger = logging.getLogger(__name__)
 
 
 class Api(flask_smorest.Api):  # type: ignore[misc]  # flask-smorest is untyped
     """Register the API's blueprints and render its errors."""
 
     ERROR_SCHEMA = ErrorSchema
+
+    def _register_error_handlers(self) -> None:
+        super()._register_error_handlers()
+        for kind in OPERATIONAL_ERRORS:
+            self._app.register_error_handler(kind, self.handle_storage_error)
 
     def handle_http_exception(self, error: HTTPException) -> ResponseReturnValue:
         """Return the error as JSON under /api/, or Flask's own page elsewhere."""
@@ -91,8 +110,27 @@ class Api(flask_smorest.Api):  # type: ignore[misc]  # flask-smorest is untyped
             data["errors"] = flatten(error.errors)
         if isinstance(error, NotAuthenticatedError):
             data["headers"] = BEARER_CHALLENGE
+        if isinstance(error, StorageUnavailableError):
+            data["headers"] = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+            logger.error(
+                "The database cannot serve a request: %s",
+                error.reason,
+                exc_info=error,
+            )
         http_error.data = data  # type: ignore[attr-defined]
         return self.handle_http_exception(http_error)
+
+    def handle_storage_error(self, error: Exception) -> ResponseReturnValue:
+        """Answer 503 when the database fails outside the application's saves."""
+        writing = request.method not in SAFE_METHODS
+        # Which steps of a write were stored before it failed is unknown here.
+        unavailable = StorageUnavailableError(
+            str(error) or type(error).__name__,
+            writing=writing,
+            maybe_stored=writing,
+        )
+        unavailable.__cause__ = error
+        return self.handle_domain_error(unavailable)
 
 
 def flatten(messages: object, prefix: str = "") -> dict[str, list[str]]:
