@@ -13,7 +13,7 @@ from incidents.bootstrap import open_incident_log
 from incidents.evidence import SIGNING_KEY_FILE, Evidence
 from projections.projector import Projector
 from projections.queries import ReadModels
-from web import docs, health
+from web import docs, health, logs
 from web.config import default_instance_path, settings_from_environment
 
 
@@ -50,6 +50,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         # Every event is sealed into the hash-chained ledger as the log grows.
         evidence.start()
 
+    logs.init_app(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(docs.bp)
     # Imported here: the API's views reach the log through this module.

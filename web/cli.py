@@ -74,14 +74,25 @@ def _cli_actor() -> str:
         return "cli"
 
 
+# The commands that run until stopped, and log as a service does.
+SERVICES = frozenset({"serve", "project"})
+
+
 @click.group()
 @click.version_option(package_name="incidents")
-def main() -> None:
+@click.pass_context
+def main(context: click.Context) -> None:
     """Keep the incident log of the mediators' post offices.
 
     The store is named by INCIDENTS_DATABASE_URL (default: a SQLite file in the
     instance folder).
     """
+    if context.invoked_subcommand in SERVICES:
+        # Services log JSON lines to standard error (docs/operations.md); the
+        # other commands speak to a person and keep Python's plain warnings.
+        from web.logs import configure_logging
+
+        configure_logging()
 
 
 @main.command()
