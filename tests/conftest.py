@@ -170,8 +170,35 @@ def _maintenance_connection(server: pgserver.Server) -> psycopg.Connection:
     )
 
 
+# Tests whose printed lines are what they measured (faults, races, a projector
+# killed): the summary repeats those lines, so that they show even without -s.
+MEASURING = (
+    "tests/faults/",
+    "tests/readmodels/test_crash.py",
+    "tests/api/test_racing_clients.py",
+    "tests/integration/test_concurrency.py",
+)
+_measured: list[str] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Keep the lines printed by the tests that measure something."""
+    if report.when == "call" and report.nodeid.startswith(MEASURING):
+        module = report.nodeid.split("::")[0].rsplit("/", 1)[-1]
+        parameters = (
+            report.nodeid[report.nodeid.find("[") :] if "[" in report.nodeid else ""
+        )
+        for line in report.capstdout.splitlines():
+            if line.strip():
+                _measured.append(f"{module}{parameters}: {line.strip()}")
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """Say how many PostgreSQL tests ran, so CI's output shows they did."""
+    """Repeat what was measured; say how many PostgreSQL tests ran."""
+    if _measured:
+        terminalreporter.section("measured")
+        for line in _measured:
+            terminalreporter.write_line(line)
     reports = [
         report
         for outcome in ("passed", "failed", "error", "skipped")
