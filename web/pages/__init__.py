@@ -74,10 +74,12 @@ NAVIGATION: dict[str, list[tuple[str, LazyString]]] = {
         ("officer.incidents", _l("Incidents")),
         ("auditor.verification", _l("Vérification")),
         ("auditor.disclosures", _l("Consultations")),
+        ("auditor.export", _l("Export")),
     ],
     Role.ADMIN.value: [
         ("administration.people", _l("Personnes")),
         ("officer.incidents", _l("Incidents")),
+        ("administration.erasure", _l("Effacement")),
     ],
 }
 

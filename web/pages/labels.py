@@ -161,6 +161,25 @@ EVENT_TYPE: Labels = MappingProxyType(
         "Closed": _l("Clos"),
         "Reopened": _l("Rouvert"),
         "PersonalDataErased": _l("Données personnelles effacées"),
+        # Events of people, of the office catalogue and of the disclosure log,
+        # shown in the audit trail.
+        "Registered": _l("Personne enregistrée"),
+        "RoleChanged": _l("Rôle changé"),
+        "OfficesChanged": _l("Bureaux changés"),
+        "Deactivated": _l("Personne désactivée"),
+        "Reactivated": _l("Personne réactivée"),
+        "TokenIssued": _l("Jeton délivré"),
+        "TokenRevoked": _l("Jeton révoqué"),
+        "UserLogged": _l("Personne inscrite à la liste"),
+        "ContactDisclosed": _l("Coordonnées consultées"),
+        "OfficeAdded": _l("Bureau ajouté"),
+        "Created": _l("Création"),
+    }
+)
+CHANNEL: Labels = MappingProxyType(
+    {
+        "api": _l("API (jeton)"),
+        "page": _l("Pages"),
     }
 )
 
@@ -180,6 +199,7 @@ VOCABULARY: Mapping[str, Labels] = MappingProxyType(
         "status": STATUS,
         "role": ROLE,
         "event_type": EVENT_TYPE,
+        "channel": CHANNEL,
     }
 )
 
