@@ -227,25 +227,42 @@ def replay(check_only: bool) -> None:
 @main.command()
 @click.option(
     "--poll-interval",
-    default=0.2,
+    default=0.02,
     show_default=True,
     type=click.FloatRange(0.01, 60),
     help="Seconds between looks at the log when it is idle.",
 )
+@click.option(
+    "--no-seal",
+    is_flag=True,
+    help="Leave sealing the ledger to another process (a web process following "
+    "the log, or another `incidents project`).",
+)
 @reports_errors
-def project(poll_interval: float) -> None:
-    """Keep the read models up to date, as a process of its own, until stopped."""
+def project(poll_interval: float, no_seal: bool) -> None:
+    """Keep the read models up to date, as a process of its own, until stopped.
+
+    It also seals new events into the evidence ledger and signs checkpoints, in
+    a thread: run it beside web processes started with INCIDENTS_FOLLOW_LOG=0
+    (docs/scaling.md).
+    """
     from projections.projector import Projector
 
-    projector = Projector(_open_log())
+    log = _open_log()
+    projector = Projector(log)
+    evidence = None if no_seal else _open_evidence(log)
 
     def stop(signum: int, frame: object) -> None:
         projector.stop_following()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    if evidence is not None:
+        evidence.start()
     click.echo(f"Following the log from position {projector.position()}.", err=True)
     projector.run_forever(poll_interval=poll_interval)
+    if evidence is not None:
+        evidence.stop()
     click.echo(f"Stopped at position {projector.position()}.", err=True)
 
 

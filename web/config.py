@@ -7,10 +7,13 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from incidents.errors import InvalidInputError
 from incidents.evidence.signing import SIGNING_KEY_FILE
 
 DATABASE_FILE = "incidents.sqlite3"
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+FALSE_WORDS = frozenset({"0", "false", "no", "off"})
 
 
 def default_instance_path() -> Path:
@@ -39,7 +42,23 @@ def settings_from_environment(instance_path: Path) -> dict[str, Any]:
         "SIGNING_KEY_PATH": signing_key_path,
         # Behind HTTPS, session cookies must never travel over plain HTTP.
         "SESSION_COOKIE_SECURE": os.environ.get("INCIDENTS_SECURE_COOKIES") == "1",
+        # 0 when `incidents project` keeps the read models (and seals the
+        # ledger) in a process of its own, as with several web processes.
+        "FOLLOW_LOG": _flag("INCIDENTS_FOLLOW_LOG", default=True),
     }
+
+
+def _flag(name: str, *, default: bool) -> bool:
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
+        return default
+    if value in TRUE_WORDS:
+        return True
+    if value in FALSE_WORDS:
+        return False
+    raise InvalidInputError.field(
+        name, f"Write 1 or 0 (or true/false, yes/no, on/off), not {value!r}."
+    )
 
 
 def _instance_secret_key(instance_path: Path) -> str:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from flask import url_for
+from flask import current_app, url_for
 from webargs.flaskparser import abort
 
 from incidents import values
@@ -29,6 +30,9 @@ from web.api.blueprint import Blueprint
 # How long a request waits for the read models to show a write (read-your-writes)
 # or to catch up with an incident just read from the log.
 WAIT_SECONDS = 2.0
+# How often a write looks at read models kept by another process (`incidents
+# project`, with INCIDENTS_FOLLOW_LOG=0): nothing here wakes it when they move.
+POLL_SECONDS = 0.003
 
 Answer = tuple[dict[str, Any], int, dict[str, str]]
 
@@ -357,10 +361,27 @@ def written(
     user: dict[str, Any], result: WriteResult, warnings: list[dict[str, Any]]
 ) -> Answer:
     """Wait until the read models show a write, and answer with the incident."""
-    get_read_models().projector.wait(result.position, timeout=WAIT_SECONDS)
+    wait_for_read_models(result.position)
     body = present(user, result.incident, result.position)
     body["warnings"] = warnings
     return body, 200, etag(result.incident)
+
+
+def wait_for_read_models(position: int) -> bool:
+    """Wait until the read models reach a log position; tell whether they did.
+
+    A projector in this process wakes the request as soon as it applies the
+    position; one in another process is looked at every few milliseconds.
+    """
+    projector = get_read_models().projector
+    if current_app.config.get("FOLLOW_LOG", True):
+        return projector.wait(position, timeout=WAIT_SECONDS)
+    deadline = time.monotonic() + WAIT_SECONDS
+    while projector.position() < position:
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(POLL_SECONDS)
+    return True
 
 
 _FREE_TEXT = ("summary", "text", "note", "reason", "description")
