@@ -65,6 +65,10 @@ class Blueprint(flask_smorest.Blueprint):  # type: ignore[misc]  # untyped libra
         return self.route(rule, methods=["POST"], **options)
 
     def arguments(self, schema: Any, **options: Any) -> Decorator:
+        # One instance per view: given a class, webargs would build (and
+        # deep-copy the fields of) a new schema on every request.
+        if isinstance(schema, type):
+            schema = schema()
         return cast("Decorator", super().arguments(schema, **options))
 
     def response(
