@@ -68,10 +68,21 @@ lock:
 		--python-version 3.11 --no-header -o requirements.lock
 	rm -rf .lock-tools
 
-# Benchmarks print figures (see BENCHMARKS.md); they are not tests.
+# Benchmarks print figures (see BENCHMARKS.md); they are not tests. Without
+# INCIDENTS_BENCH_POSTGRES_URL (or POSTGRES_HOST...), a throwaway PostgreSQL
+# server is started for the run when initdb is installed. For the short run:
+# make bench BENCH_ARGS=--quick
+BENCH_ARGS ?=
 bench: install
-	$(BIN)/python -m benchmarks.readmodels
-	$(BIN)/python -m benchmarks.evidence
+	@set -e; \
+	if [ -z "$$INCIDENTS_BENCH_POSTGRES_URL$$POSTGRES_HOST" ] && $(BIN)/python -c \
+		"import sys; from tests.pgserver import find_bindir; sys.exit(find_bindir() is None)"; \
+	then \
+		dir="$$(mktemp -d)"; \
+		trap '$(BIN)/python -m tests.pgserver stop --dir "$$dir"' EXIT; \
+		eval "$$($(BIN)/python -m tests.pgserver start --dir "$$dir")"; \
+	fi; \
+	$(BIN)/incidents bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -11,15 +11,22 @@ obeys the same rules as the mediators do. Each incident is written as a story of
 steps (report, de-escalation, escalation, follow-ups, closure...) at virtual times;
 all steps are played in time order and those after "now" are left out, which is
 what leaves recent incidents open and some follow-ups overdue.
+
+:func:`generate_history` tells the same stories much faster, for benchmarks and
+sizing: the commands run on incidents held in memory, each event is recorded at
+the virtual time of its step, and events are saved a thousand at a time.
 """
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import math
 import random
 import secrets
+import time as timer
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from functools import partial
@@ -27,6 +34,7 @@ from typing import TYPE_CHECKING, TypeVar
 from zoneinfo import ZoneInfo
 
 from incidents.application import load_default_offices
+from incidents.domain import Incident
 from incidents.errors import InvalidInputError
 from incidents.vocabulary import (
     Category,
@@ -41,6 +49,8 @@ from incidents.vocabulary import (
 )
 
 if TYPE_CHECKING:
+    from eventsourcing.domain import DomainEventProtocol
+
     from incidents.application import IncidentLog
 
 T = TypeVar("T")
@@ -147,6 +157,16 @@ def load_demo(
 
 def _head(log: IncidentLog) -> int:
     return log.recorder.max_notification_id() or 0
+
+
+def register_people(
+    log: IncidentLog, passwords: Mapping[str, str] | None = None
+) -> list[tuple[str, str, str]]:
+    """Register the demo's people; return (name, role, password) of sign-ins."""
+    scheme = load_default_offices()
+    log.ensure_offices(scheme)
+    offices = sorted(office["code"] for office in scheme)
+    return _register_users(log, offices, passwords or {})
 
 
 # People.
@@ -779,7 +799,9 @@ INVALID_NOTE = "Saisie d'essai lors de la prise en main de l'application."
 class _Story:
     """Write down, with virtual times, what happened to one incident."""
 
-    def __init__(self, log: IncidentLog, plan: _Plan, officer: str) -> None:
+    def __init__(
+        self, log: IncidentLog | _MemoryLog, plan: _Plan, officer: str
+    ) -> None:
         self.log = log
         self.plan = plan
         self.officer = officer
@@ -1167,3 +1189,346 @@ def _pick_some(rng: random.Random, weights: Mapping[T, float], count: int) -> li
         chosen.append(item)
         del remaining[item]
     return chosen
+
+
+# Large histories, fast.
+
+# Events saved in one transaction by generate_history.
+HISTORY_BATCH = 1000
+# A step never shares its recorded time with the previous step of its incident.
+TICK = timedelta(milliseconds=1)
+
+
+@dataclass(frozen=True)
+class HistoryResult:
+    """Say what generate_history wrote, and over which days."""
+
+    incidents: int
+    events: int
+    first_day: date
+    last_day: date
+    seconds: float
+
+
+class _MemoryLog:
+    """Carry out the stories' commands on incidents held in memory.
+
+    Each command runs the domain's own checks; its events are given the virtual
+    time of the step as their recorded time, and wait in ``pending`` to be saved.
+    """
+
+    def __init__(self) -> None:
+        self.at = datetime.min.replace(tzinfo=PARIS)
+        self.incidents: dict[uuid.UUID, Incident] = {}
+        self.recorded: dict[uuid.UUID, datetime] = {}
+        self.pending: list[DomainEventProtocol[uuid.UUID]] = []
+
+    def forget(self, incident_id: uuid.UUID) -> None:
+        """Drop an incident whose story is over."""
+        self.incidents.pop(incident_id, None)
+        self.recorded.pop(incident_id, None)
+
+    def _keep(self, incident: Incident) -> None:
+        at = self.at
+        for event in incident.collect_events():
+            at = max(at, self.recorded.get(incident.id, at - TICK) + TICK)
+            # Recorded at the step's virtual time, not at the time of writing:
+            # events are frozen, and this one was never stored nor shared.
+            object.__setattr__(event, "timestamp", at)
+            self.recorded[incident.id] = at
+            self.pending.append(event)
+
+    def _change(
+        self, incident_id: uuid.UUID, command: Callable[[Incident], None]
+    ) -> None:
+        incident = self.incidents[incident_id]
+        command(incident)
+        self._keep(incident)
+
+    def report_incident(
+        self,
+        *,
+        actor: str,
+        office: str,
+        occurred_at: datetime,
+        category: object,
+        severity: object,
+        target: object,
+        summary: object,
+        trigger: object = None,
+        parties: object = None,
+        contact: object = None,
+        incident_id: uuid.UUID | None = None,
+    ) -> None:
+        """Report an incident (see IncidentLog.report_incident)."""
+        incident = Incident.report(
+            actor=actor,
+            office=office,
+            occurred_at=occurred_at,
+            category=category,
+            severity=severity,
+            target=target,
+            summary=summary,
+            now=self.at,
+            trigger=trigger,
+            parties=parties,
+            contact=contact,
+            incident_id=incident_id,
+        )
+        self.incidents[incident.id] = incident
+        self._keep(incident)
+
+    def record_de_escalation(
+        self,
+        incident_id: uuid.UUID,
+        *,
+        actor: str,
+        techniques: object,
+        outcome: object,
+        note: object = None,
+    ) -> None:
+        """Log a de-escalation attempt."""
+        self._change(
+            incident_id,
+            lambda incident: incident.record_de_escalation(
+                actor=actor, techniques=techniques, outcome=outcome, note=note
+            ),
+        )
+
+    def escalate_incident(
+        self, incident_id: uuid.UUID, *, actor: str, to: object, note: object = None
+    ) -> None:
+        """Escalate an incident."""
+        self._change(
+            incident_id,
+            lambda incident: incident.escalate(actor=actor, to=to, note=note),
+        )
+
+    def reassess_severity(
+        self, incident_id: uuid.UUID, *, actor: str, severity: object, reason: object
+    ) -> None:
+        """Change an incident's severity."""
+        self._change(
+            incident_id,
+            lambda incident: incident.reassess_severity(
+                actor=actor, severity=severity, reason=reason
+            ),
+        )
+
+    def schedule_follow_up(
+        self,
+        incident_id: uuid.UUID,
+        *,
+        actor: str,
+        kind: object,
+        due_on: object,
+        assignee: object = None,
+        note: object = None,
+        follow_up_id: uuid.UUID,
+    ) -> None:
+        """Schedule a follow-up."""
+        self._change(
+            incident_id,
+            lambda incident: incident.schedule_follow_up(
+                actor=actor,
+                follow_up_id=follow_up_id,
+                kind=kind,
+                due_on=due_on,
+                assignee=assignee,
+                note=note,
+            ),
+        )
+
+    def complete_follow_up(
+        self,
+        incident_id: uuid.UUID,
+        follow_up_id: uuid.UUID,
+        *,
+        actor: str,
+        note: object = None,
+    ) -> None:
+        """Mark a follow-up as done."""
+        self._change(
+            incident_id,
+            lambda incident: incident.complete_follow_up(
+                actor=actor, follow_up_id=follow_up_id, note=note
+            ),
+        )
+
+    def cancel_follow_up(
+        self,
+        incident_id: uuid.UUID,
+        follow_up_id: uuid.UUID,
+        *,
+        actor: str,
+        reason: object,
+    ) -> None:
+        """Cancel a follow-up."""
+        self._change(
+            incident_id,
+            lambda incident: incident.cancel_follow_up(
+                actor=actor, follow_up_id=follow_up_id, reason=reason
+            ),
+        )
+
+    def add_note(self, incident_id: uuid.UUID, *, actor: str, text: object) -> None:
+        """Add a note."""
+        self._change(
+            incident_id, lambda incident: incident.add_note(actor=actor, text=text)
+        )
+
+    def amend_incident(
+        self, incident_id: uuid.UUID, *, actor: str, changes: object, reason: object
+    ) -> None:
+        """Correct what was reported."""
+        self._change(
+            incident_id,
+            lambda incident: incident.amend(
+                actor=actor, changes=changes, reason=reason, now=self.at
+            ),
+        )
+
+    def close_incident(
+        self,
+        incident_id: uuid.UUID,
+        *,
+        actor: str,
+        resolution: object,
+        note: object = None,
+    ) -> None:
+        """Close an incident."""
+        self._change(
+            incident_id,
+            lambda incident: incident.close(
+                actor=actor, resolution=resolution, note=note
+            ),
+        )
+
+
+_Timed = tuple[datetime, int, uuid.UUID, Callable[[], object]]
+
+
+def generate_history(
+    log: IncidentLog,
+    *,
+    events: int,
+    today: date,
+    seed: int = 92,
+    batch: int = HISTORY_BATCH,
+    progress: Callable[[int], None] | None = None,
+) -> HistoryResult:
+    """Append about ``events`` events of realistic incidents, ending today.
+
+    The stories are those of :func:`load_demo` (same offices, rates, rules),
+    over as many days back from ``today`` as it takes to reach ``events``; the
+    same seed and the same ``today`` give the same incidents, ids included.
+    Steps later than the log's clock are left out. ``progress`` is called with
+    the number of events saved so far, after each batch.
+    """
+    if events < 1:
+        raise InvalidInputError.field("events", "Give at least one event.")
+    started = timer.perf_counter()
+    scheme = load_default_offices()
+    log.ensure_offices(scheme)
+    offices = sorted(office["code"] for office in scheme)
+    cutoff = min(log.clock(), datetime.combine(today, time(23, 59, 59), PARIS))
+    factors = _office_factors(seed, offices)
+    first_day = _first_day(seed, offices, factors, today, cutoff, events)
+    memory = _MemoryLog()
+    queue: list[_Timed] = []
+    order = itertools.count()
+    steps_left: dict[uuid.UUID, int] = {}
+    saved = incidents = 0
+
+    def play_until(moment: datetime) -> None:
+        nonlocal saved
+        while queue and queue[0][0] < moment:
+            at, _, incident_id, run = heapq.heappop(queue)
+            memory.at = at
+            run()
+            steps_left[incident_id] -= 1
+            if not steps_left[incident_id]:
+                del steps_left[incident_id]
+                memory.forget(incident_id)
+            if len(memory.pending) >= batch:
+                saved += _save(log, memory, progress, saved)
+
+    day = first_day
+    while day <= today:
+        play_until(datetime.combine(day, time(), PARIS))
+        for _, plan, steps in _stories(seed, offices, factors, day, cutoff, memory):
+            incidents += 1
+            steps_left[plan.incident_id] = len(steps)
+            for at, run in steps:
+                heapq.heappush(queue, (at, next(order), plan.incident_id, run))
+        day += timedelta(days=1)
+    play_until(cutoff + TICK)
+    saved += _save(log, memory, progress, saved)
+    return HistoryResult(
+        incidents=incidents,
+        events=saved,
+        first_day=first_day,
+        last_day=today,
+        seconds=timer.perf_counter() - started,
+    )
+
+
+def _office_factors(seed: int, offices: list[str]) -> dict[str, float]:
+    return {
+        code: random.Random(f"{seed}:history:{code}").uniform(0.8, 1.2)  # noqa: S311
+        for code in offices
+    }
+
+
+def _stories(
+    seed: int,
+    offices: list[str],
+    factors: Mapping[str, float],
+    day: date,
+    cutoff: datetime,
+    memory: _MemoryLog,
+) -> Iterator[tuple[str, _Plan, list[tuple[datetime, Callable[[], object]]]]]:
+    """Yield each incident of one day, with its steps up to the cutoff."""
+    if day.weekday() == 6 or is_public_holiday(day):
+        return
+    for code in offices:
+        rng = random.Random(f"{seed}:history:{code}:{day.isoformat()}")  # noqa: S311
+        for plan in _plan_day(rng, offices, code, day, factors[code]):
+            story = _Story(memory, plan, _officer_for(plan.office))
+            steps = [(at, run) for at, run in story.tell() if at <= cutoff]
+            if steps:
+                yield code, plan, steps
+
+
+def _first_day(
+    seed: int,
+    offices: list[str],
+    factors: Mapping[str, float],
+    today: date,
+    cutoff: datetime,
+    events: int,
+) -> date:
+    """Go back from today until the days' stories hold ``events`` steps."""
+    counted, day, memory = 0, today, _MemoryLog()
+    while True:
+        counted += sum(
+            len(steps)
+            for _, _, steps in _stories(seed, offices, factors, day, cutoff, memory)
+        )
+        if counted >= events:
+            return day
+        day -= timedelta(days=1)
+
+
+def _save(
+    log: IncidentLog,
+    memory: _MemoryLog,
+    progress: Callable[[int], None] | None,
+    saved_before: int,
+) -> int:
+    pending, memory.pending = memory.pending, []
+    if pending:
+        log.save(*pending)
+        if progress is not None:
+            progress(saved_before + len(pending))
+    return len(pending)

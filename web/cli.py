@@ -1,4 +1,4 @@
-"""Run the ``incidents`` command line: serve, demo data, people, API tokens."""
+"""Run the ``incidents`` command line: serve, demo data, people, API tokens, bench."""
 
 from __future__ import annotations
 
@@ -39,6 +39,8 @@ R = TypeVar("R")
 DEMO_CREDENTIALS_FILE = "demo-credentials.txt"
 MAX_DIFFERENCES_SHOWN = 50
 SHUTDOWN_GRACE_SECONDS = 20
+# Requests one web process answers at once (waitress threads).
+SERVE_THREADS = 8
 
 
 def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
@@ -98,7 +100,9 @@ def main(context: click.Context) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64))
+@click.option(
+    "--threads", default=SERVE_THREADS, show_default=True, type=click.IntRange(1, 64)
+)
 @reports_errors
 def serve(host: str, port: int, threads: int) -> None:
     """Serve the web application with waitress."""
@@ -151,13 +155,26 @@ def _serving(server: Any) -> bool:
 )
 @click.option("--seed", default=92, show_default=True, help="Seed of the generator.")
 @click.option("--weeks", default=6, show_default=True, type=click.IntRange(1, 104))
+@click.option(
+    "--events",
+    type=click.IntRange(1, 100_000_000),
+    help="Instead of weeks, append about this many events, fast (for sizing).",
+)
 @reports_errors
-def demo(if_empty: bool, seed: int, weeks: int) -> None:
-    """Load offices, one person per role and some weeks of realistic incidents."""
+def demo(if_empty: bool, seed: int, weeks: int, events: int | None) -> None:
+    """Load offices, one person per role and some weeks of realistic incidents.
+
+    With --events N, append the same kind of stories, ending today, until the
+    log holds about N more events: a large history written in minutes (the
+    people are registered first if the log has none).
+    """
     from incidents.demo import load_demo
 
     log = _open_log()
     credentials_file = default_instance_path() / DEMO_CREDENTIALS_FILE
+    if events is not None and not (if_empty and log.list_users()):
+        _append_history(log, events=events, seed=seed)
+        return
     if if_empty and log.list_users():
         hint = (
             f" (demo sign-ins are in {credentials_file})"
@@ -179,6 +196,37 @@ def demo(if_empty: bool, seed: int, weeks: int) -> None:
     click.echo("Sign in with (also kept in " + str(credentials_file) + "):")
     for line in lines:
         click.echo("  " + line)
+
+
+def _append_history(log: IncidentLog, *, events: int, seed: int) -> None:
+    from incidents.demo import generate_history, register_people
+
+    if not log.list_users():
+        credentials = register_people(log)
+        credentials_file = default_instance_path() / DEMO_CREDENTIALS_FILE
+        _write_private(
+            credentials_file,
+            "".join(
+                f"{name:<14} {role:<9} {password}\n"
+                for name, role, password in credentials
+            ),
+        )
+        click.echo(f"Registered the demo's people: sign-ins are in {credentials_file}.")
+    with click.progressbar(length=events, label="Writing", file=sys.stderr) as bar:
+        shown = [0]
+
+        def progress(saved: int) -> None:
+            bar.update(saved - shown[0])
+            shown[0] = saved
+
+        written = generate_history(
+            log, events=events, today=date.today(), seed=seed, progress=progress
+        )
+    click.echo(
+        f"Wrote {written.events} events ({written.incidents} incidents, "
+        f"{written.first_day} to {written.last_day}) in {written.seconds:.1f} s "
+        f"({written.events / written.seconds:,.0f} events/s)."
+    )
 
 
 @main.command()
@@ -435,6 +483,78 @@ def restore(path: Path) -> None:
     click.echo(f"Restored {redact(_database_url())} from {path}.")
 
 
+@main.command()
+@click.option(
+    "--quick", is_flag=True, help="Smaller histories, shorter phases: a few minutes."
+)
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print one JSON object with every figure."
+)
+@click.option(
+    "--backend",
+    "backends",
+    multiple=True,
+    type=click.Choice(["sqlite", "postgresql"]),
+    help="Measure only this backend (repeat for both; default: both).",
+)
+@click.option(
+    "--postgres-url",
+    envvar="INCIDENTS_BENCH_POSTGRES_URL",
+    show_envvar=True,
+    help="A PostgreSQL server whose user may create databases, e.g. "
+    "postgresql://postgres:pw@127.0.0.1:5432/postgres (default: from the "
+    "POSTGRES_HOST, _PORT, _USER and _PASSWORD variables).",
+)
+@click.option("--sizes", type=int, nargs=3, hidden=True)
+@click.option("--seconds", type=click.FloatRange(0.05, 600), hidden=True)
+def bench(
+    quick: bool,
+    as_json: bool,
+    backends: tuple[str, ...],
+    postgres_url: str | None,
+    sizes: tuple[int, int, int] | None,
+    seconds: float | None,
+) -> None:
+    """Measure writes, HTTP, rebuild, verify and queries; judge the targets.
+
+    Everything runs on this machine, in throwaway stores, side by side, so that
+    the ratios hold however busy the machine is (BENCHMARKS.md). The full run
+    writes histories of 10,000, 100,000 and 1,000,000 events and takes tens of
+    minutes; --quick keeps to a couple of minutes with smaller ones.
+    """
+    from dataclasses import replace
+
+    from benchmarks.harness import Settings, dumps, render, run
+    from benchmarks.stores import postgres_server_url
+
+    settings = Settings.quick() if quick else Settings()
+    if sizes is not None:
+        if not 0 < sizes[0] <= sizes[1] <= sizes[2]:
+            raise click.BadParameter("give three growing sizes", param_hint="--sizes")
+        settings = replace(settings, sizes=sizes, samples=20, budget=1, repeat=1)
+    if seconds is not None:
+        settings = replace(settings, seconds=seconds)
+    chosen = list(backends or ("sqlite", "postgresql"))
+    server = postgres_server_url(postgres_url)
+    if "postgresql" in chosen and not server:
+        if backends:
+            raise click.UsageError(
+                "--backend postgresql needs --postgres-url or "
+                "INCIDENTS_BENCH_POSTGRES_URL."
+            )
+        click.echo(
+            "No PostgreSQL server given (--postgres-url): measuring SQLite only.",
+            err=True,
+        )
+    started = time.monotonic()
+
+    def say(text: str) -> None:
+        click.echo(f"[{time.monotonic() - started:6.0f} s] {text}", err=True)
+
+    result = run(chosen, settings, server, say)
+    click.echo(dumps(result) if as_json else render(result))
+
+
 def _write_private(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -603,3 +723,7 @@ def verify_bundle(
         click.echo(line, err=not report.ok)
     if not report.ok:
         raise click.exceptions.Exit(1)
+
+
+if __name__ == "__main__":
+    main()
