@@ -31,7 +31,7 @@ from incidents.application import IncidentLog
 from projections import replay
 from projections.projector import Projector
 from tests import pgserver
-from tests.api.live import Client, Reply, Server, build_app, register, serving
+from tests.api.live import Reply, Server, build_app, register, serving
 from tests.conftest import scratch_database
 from tests.faults.conftest import fill, immutable, start_postgres, stop_postgres
 
@@ -133,120 +133,104 @@ def run_fault(
     """Write, fail, read, recover, and check that nothing was half-written."""
     mediator, auditor = server.client("mediator"), server.client("auditor")
     try:
-        _write_fail_read_recover(
-            mediator,
-            auditor,
-            server,
-            fault,
-            outcome,
-            reads_work=reads_work,
-            maybe_stored=maybe_stored,
+        plain = mediator.ok("POST", "/incidents", report_body())
+        with_contact = mediator.ok("POST", "/incidents", report_body(contact=CONTACT))
+        mediator.ok(
+            "POST", INCIDENT + "/notes", {"text": "avant"}, incident_id=plain["id"]
         )
+        wait_until_ready(server)
+        refused_report = report_body(id=str(uuid.uuid4()))
+        during: list[str] = []
+
+        with fault:
+            # A note, sent until the store refuses one (a full disk may first take
+            # a few into space it already holds).
+            for attempt in range(MOST_WRITES_BEFORE_REFUSAL):
+                marker = f"pendant-{attempt}"
+                reply = mediator.post(
+                    INCIDENT + "/notes", {"text": marker}, incident_id=plain["id"]
+                )
+                if reply.status != 200:
+                    break
+                during.append(marker)
+            assert_unavailable(reply, maybe_stored=maybe_stored)
+            refused_marker = marker
+            outcome.refused.append(reply.status)
+            outcome.accepted_during_fault = len(during)
+            reply = mediator.post("/incidents", refused_report)
+            assert_unavailable(reply, maybe_stored=maybe_stored)
+            outcome.refused.append(reply.status)
+
+            listed = mediator.get("/incidents", query={"office": OFFICE})
+            shown = mediator.get(INCIDENT, incident_id=plain["id"])
+            contact = mediator.get(INCIDENT, incident_id=with_contact["id"])
+            outcome.reads = {
+                "list": listed.status,
+                "incident": shown.status,
+                "with contact": contact.status,
+            }
+            if reads_work:
+                assert listed.status == 200, listed
+                assert plain["id"] in [item["id"] for item in listed.body["items"]]
+                assert shown.status == 200, shown
+                assert shown.body["version"] == 2 + len(during)
+            else:
+                assert_unavailable(listed, reading=True)
+                assert_unavailable(shown, reading=True)
+            # A contact is never shown unless its showing is recorded.
+            assert contact.status == 503 or contact.body["contact"] is None, contact
+            ready = readiness(server)
+            assert ready.status == 503, ready
+            assert ready.body["status"] == "unavailable"
+            assert ready.body["database"] in {"refusing writes", "unreachable"}
+
+        outcome.recovered_after = wait_until_ready(server)
+        # Sent again once the cause is gone: stored now, and once.
+        resent_report = mediator.post("/incidents", refused_report)
+        current = mediator.ok("GET", INCIDENT, incident_id=plain["id"])
+        resent_note = mediator.post(
+            INCIDENT + "/notes",
+            {"text": refused_marker},
+            incident_id=plain["id"],
+            headers={"If-Match": f'"{current["version"]}"'},
+        )
+        outcome.resent = [resent_report.status, resent_note.status]
+        assert resent_report.status == 201, resent_report  # It was not stored before.
+        assert resent_note.status == 200, resent_note
+        wait_until_ready(server)
+
+        timeline = mediator.ok(
+            "GET",
+            INCIDENT + "/timeline",
+            incident_id=plain["id"],
+            query={"page_size": 100},
+        )
+        texts = [item["data"].get("text") for item in timeline["items"][1:]]
+        assert texts == ["avant", *during, refused_marker]
+        versions = [item["version"] for item in timeline["items"]]
+        assert versions == list(range(1, len(versions) + 1))
+        listed = mediator.ok("GET", "/incidents", query={"office": OFFICE})
+        ids = [item["id"] for item in listed["items"]]
+        assert sorted(ids) == sorted(
+            [plain["id"], with_contact["id"], refused_report["id"]]
+        )
+        # The ledger keeper seals what was written after the fault, by itself.
+        head = server.log.recorder.max_notification_id()
+        deadline = time.monotonic() + RECOVERY_TIMEOUT
+        while True:
+            verification = auditor.ok("GET", "/audit/verify")
+            assert verification["ok"] is True, verification
+            if verification["position"] == head and verification["pending"] == 0:
+                break
+            assert time.monotonic() < deadline, verification
+            time.sleep(0.05)
+        checked = replay.check(Projector(server.log))
+        assert checked.differences == []
+        assert checked.position == server.log.recorder.max_notification_id()
     finally:
         mediator.close()
         auditor.close()
     print(outcome.describe())
-
-
-def _write_fail_read_recover(
-    mediator: Client,
-    auditor: Client,
-    server: Server,
-    fault: AbstractContextManager[object],
-    outcome: Outcome,
-    *,
-    reads_work: bool,
-    maybe_stored: bool,
-) -> None:
-    plain = mediator.ok("POST", "/incidents", report_body())
-    with_contact = mediator.ok("POST", "/incidents", report_body(contact=CONTACT))
-    mediator.ok("POST", INCIDENT + "/notes", {"text": "avant"}, incident_id=plain["id"])
-    wait_until_ready(server)
-    refused_report = report_body(id=str(uuid.uuid4()))
-    during: list[str] = []
-
-    with fault:
-        # A note, sent until the store refuses one (a full disk may first take
-        # a few into space it already holds).
-        for attempt in range(MOST_WRITES_BEFORE_REFUSAL):
-            marker = f"pendant-{attempt}"
-            reply = mediator.post(
-                INCIDENT + "/notes", {"text": marker}, incident_id=plain["id"]
-            )
-            if reply.status != 200:
-                break
-            during.append(marker)
-        assert_unavailable(reply, maybe_stored=maybe_stored)
-        refused_marker = marker
-        outcome.refused.append(reply.status)
-        outcome.accepted_during_fault = len(during)
-        reply = mediator.post("/incidents", refused_report)
-        assert_unavailable(reply, maybe_stored=maybe_stored)
-        outcome.refused.append(reply.status)
-
-        listed = mediator.get("/incidents", query={"office": OFFICE})
-        shown = mediator.get(INCIDENT, incident_id=plain["id"])
-        contact = mediator.get(INCIDENT, incident_id=with_contact["id"])
-        outcome.reads = {
-            "list": listed.status,
-            "incident": shown.status,
-            "with contact": contact.status,
-        }
-        if reads_work:
-            assert listed.status == 200, listed
-            assert plain["id"] in [item["id"] for item in listed.body["items"]]
-            assert shown.status == 200, shown
-            assert shown.body["version"] == 2 + len(during)
-        else:
-            assert_unavailable(listed, reading=True)
-            assert_unavailable(shown, reading=True)
-        # A contact is never shown unless its showing is recorded.
-        assert contact.status == 503 or contact.body["contact"] is None, contact
-        ready = readiness(server)
-        assert ready.status == 503, ready
-        assert ready.body["status"] == "unavailable"
-        assert ready.body["database"] in {"refusing writes", "unreachable"}
-
-    outcome.recovered_after = wait_until_ready(server)
-    # Sent again once the cause is gone: stored now, and once.
-    resent_report = mediator.post("/incidents", refused_report)
-    current = mediator.ok("GET", INCIDENT, incident_id=plain["id"])
-    resent_note = mediator.post(
-        INCIDENT + "/notes",
-        {"text": refused_marker},
-        incident_id=plain["id"],
-        headers={"If-Match": f'"{current["version"]}"'},
-    )
-    outcome.resent = [resent_report.status, resent_note.status]
-    assert resent_report.status == 201, resent_report  # It was not stored before.
-    assert resent_note.status == 200, resent_note
-    wait_until_ready(server)
-
-    timeline = mediator.ok(
-        "GET", INCIDENT + "/timeline", incident_id=plain["id"], query={"page_size": 100}
-    )
-    texts = [item["data"].get("text") for item in timeline["items"][1:]]
-    assert texts == ["avant", *during, refused_marker]
-    versions = [item["version"] for item in timeline["items"]]
-    assert versions == list(range(1, len(versions) + 1))
-    listed = mediator.ok("GET", "/incidents", query={"office": OFFICE})
-    ids = [item["id"] for item in listed["items"]]
-    assert sorted(ids) == sorted(
-        [plain["id"], with_contact["id"], refused_report["id"]]
-    )
-    # The ledger keeper seals what was written after the fault, by itself.
-    head = server.log.recorder.max_notification_id()
-    deadline = time.monotonic() + RECOVERY_TIMEOUT
-    while True:
-        verification = auditor.ok("GET", "/audit/verify")
-        assert verification["ok"] is True, verification
-        if verification["position"] == head and verification["pending"] == 0:
-            break
-        assert time.monotonic() < deadline, verification
-        time.sleep(0.05)
-    checked = replay.check(Projector(server.log))
-    assert checked.differences == []
-    assert checked.position == server.log.recorder.max_notification_id()
 
 
 @contextlib.contextmanager
