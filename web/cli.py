@@ -8,6 +8,7 @@ import getpass
 import os
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable
 from datetime import date
@@ -17,6 +18,7 @@ from uuid import UUID
 
 import click
 from eventsourcing.persistence import PersistenceError
+from eventsourcing.postgres import PostgresApplicationRecorder
 
 from incidents.application import IncidentLog
 from incidents.bootstrap import open_incident_log
@@ -278,7 +280,8 @@ def replay(check_only: bool) -> None:
     default=0.02,
     show_default=True,
     type=click.FloatRange(0.01, 60),
-    help="Seconds between looks at the log when it is idle.",
+    help="Seconds between looks at the log when it is idle (on PostgreSQL, "
+    "every save also wakes it at once).",
 )
 @click.option(
     "--no-seal",
@@ -299,19 +302,43 @@ def project(poll_interval: float, no_seal: bool) -> None:
     log = _open_log()
     projector = Projector(log)
     evidence = None if no_seal else _open_evidence(log)
+    stopping = threading.Event()
 
     def stop(signum: int, frame: object) -> None:
-        projector.stop_following()
+        stopping.set()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    click.echo(f"Following the log from position {projector.position()}.", err=True)
+    projector.start(poll_interval=poll_interval)
     if evidence is not None:
         evidence.start()
-    click.echo(f"Following the log from position {projector.position()}.", err=True)
-    projector.run_forever(poll_interval=poll_interval)
+    _wake_on_saves_elsewhere(log, stopping)
+    # Each thread stops after the batch in progress.
     if evidence is not None:
         evidence.stop()
+    projector.stop()
     click.echo(f"Stopped at position {projector.position()}.", err=True)
+
+
+def _wake_on_saves_elsewhere(log: IncidentLog, stopping: threading.Event) -> None:
+    """Wake this process's followers whenever any process saves, until stopped.
+
+    PostgreSQL notifies a channel with every save (eventsourcing issues NOTIFY
+    in the inserting transaction); elsewhere the followers poll.
+    """
+    recorder = log.recorder
+    if not isinstance(recorder, PostgresApplicationRecorder):
+        while not stopping.wait(0.5):
+            pass
+        return
+    with recorder.datastore.get_connection() as connection:
+        connection.execute(f'LISTEN "{recorder.channel_name}"')
+        while not stopping.is_set():
+            if any(True for _ in connection.notifies(timeout=0.2, stop_after=1)):
+                head = recorder.max_notification_id() or 0
+                for listener in list(log.save_listeners):
+                    listener(head)
 
 
 @main.group()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
@@ -26,12 +25,13 @@ from web.api.auth import (
     expected_version,
 )
 from web.api.blueprint import Blueprint
+from web.api.consistency import PositionWatch
 
 # How long a request waits for the read models to show a write (read-your-writes)
 # or to catch up with an incident just read from the log.
 WAIT_SECONDS = 2.0
-# How often a write looks at read models kept by another process (`incidents
-# project`, with INCIDENTS_FOLLOW_LOG=0): nothing here wakes it when they move.
+# How often a web process looks at read models kept by another process
+# (`incidents project`, INCIDENTS_FOLLOW_LOG=0) while writes wait for them.
 POLL_SECONDS = 0.003
 
 Answer = tuple[dict[str, Any], int, dict[str, str]]
@@ -376,12 +376,13 @@ def wait_for_read_models(position: int) -> bool:
     projector = get_read_models().projector
     if current_app.config.get("FOLLOW_LOG", True):
         return projector.wait(position, timeout=WAIT_SECONDS)
-    deadline = time.monotonic() + WAIT_SECONDS
-    while projector.position() < position:
-        if time.monotonic() >= deadline:
-            return False
-        time.sleep(POLL_SECONDS)
-    return True
+    watch = current_app.extensions.get("read_models_watch")
+    if watch is None:
+        watch = current_app.extensions.setdefault(
+            "read_models_watch",
+            PositionWatch(projector.position, interval=POLL_SECONDS),
+        )
+    return bool(watch.wait(position, timeout=WAIT_SECONDS))
 
 
 _FREE_TEXT = ("summary", "text", "note", "reason", "description")
