@@ -112,3 +112,25 @@ def test_an_officer_reviews_the_dashboard_and_closes_an_incident(
     expect(page.locator("#incident-status")).to_have_text("Clos")
     expect(page.locator("#incident-timeline")).to_contain_text("Réglé sur place")
     assert live_site.log.get_incident(to_close)["status"] == "closed"
+
+
+def test_the_range_and_the_closing_work_without_javascript(live_site: LiveSite):
+    to_close = arrange_offices(live_site)
+    page = live_site.open("officer", viewport=DESKTOP, java_script_enabled=False)
+
+    page.goto(f"/tableau-de-bord?office={OFFICE}")
+    page.get_by_label("Du", exact=True).fill(
+        (date.today() - timedelta(days=10)).isoformat()
+    )
+    page.get_by_role("button", name="Afficher").click()
+    expect(page).to_have_url(re.compile(r"from="))
+    expect(page.locator("#card-total .figure")).to_have_text("3")
+
+    page.goto(f"/incidents/{to_close}")
+    page.locator("#action-close summary").focus()
+    page.keyboard.press("Enter")  # A keyboard opens the form as well.
+    page.locator("label.tile", has_text="Réglé sur place").click()
+    page.get_by_role("button", name="Clore l'incident").click()
+
+    page.wait_for_url(f"**/incidents/{to_close}")
+    expect(page.locator("#incident-status")).to_have_text("Clos")
