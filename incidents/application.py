@@ -599,15 +599,46 @@ class IncidentLog(Application[UUID]):
             if expected_version is not None and incident.version != expected_version:
                 raise StaleVersionError(incident_id, expected_version, incident.version)
             command(incident)
-            try:
-                recordings = self.save(incident)
-            except IntegrityError:
+            position = self._save_once(incident)
+            if position is None:
                 # Another writer saved this version first: reload, so that the
                 # command is applied (or refused) against what is now stored.
                 _back_off(attempt)
                 continue
-            return WriteResult(incident.to_dict(), _last_position(recordings))
+            return WriteResult(incident.to_dict(), position)
         raise ConcurrentWriteError(incident_id, MAX_ATTEMPTS)
+
+    def _save_once(self, aggregate: Aggregate) -> int | None:
+        """Save an aggregate's new events; return the log position they reached.
+
+        Return ``None`` when another writer stored those versions first. A save
+        whose commit succeeded but whose answer was lost (a connection broken
+        at that moment, then retried by the recorder) ends in the same
+        IntegrityError: those versions then hold these very events, and the
+        save counts as done rather than being applied a second time.
+        """
+        pending = aggregate.collect_events()
+        try:
+            recordings = self.save(*pending)
+        except IntegrityError:
+            if self._stored_already(pending):
+                return self._head()
+            return None
+        return _last_position(recordings)
+
+    def _stored_already(self, events: Sequence[DomainEventProtocol[UUID]]) -> bool:
+        if not events:
+            return False
+        first, last = events[0], events[-1]
+        stored = self.recorder.select_events(
+            first.originator_id,
+            gt=first.originator_version - 1,
+            lte=last.originator_version,
+        )
+        return len(stored) == len(events) and all(
+            self.mapper.to_domain_event(row) == event
+            for row, event in zip(stored, events, strict=True)
+        )
 
     # Incidents: queries.
 
@@ -870,9 +901,7 @@ class IncidentLog(Application[UUID]):
         for attempt in range(1, MAX_ATTEMPTS + 1):
             user = self._load_user(name)
             command(user)
-            try:
-                self.save(user)
-            except IntegrityError:
+            if self._save_once(user) is None:
                 _back_off(attempt)
                 continue
             return user.to_dict()
