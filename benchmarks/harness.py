@@ -31,10 +31,15 @@ import psycopg
 
 from benchmarks import history, serving, writes
 from benchmarks.stores import BACKENDS, Stores
+from incidents.persistence import redact
 
 SIZES = (10_000, 100_000, 1_000_000)
-QUICK_SIZES = (2_000, 5_000, 20_000)
+QUICK_SIZES = (4_000, 10_000, 40_000)
 POSTGRES_WEB_PROCESSES = 2
+
+
+class UnusableServerError(RuntimeError):
+    """Say that the PostgreSQL server given cannot be used."""
 
 
 @dataclass(frozen=True)
@@ -99,9 +104,14 @@ def machine(postgres_url: str | None) -> dict[str, Any]:
     except (OSError, IndexError, ValueError):
         pass
     if postgres_url:
-        with psycopg.connect(postgres_url, connect_timeout=10) as connection:
-            row = connection.execute("SHOW server_version").fetchone()
-            described["postgresql"] = str(row[0]) if row else None
+        try:
+            with psycopg.connect(postgres_url, connect_timeout=10) as connection:
+                row = connection.execute("SHOW server_version").fetchone()
+        except psycopg.Error as error:
+            raise UnusableServerError(
+                f"Cannot use the PostgreSQL server {redact(postgres_url)}: {error}"
+            ) from None
+        described["postgresql"] = str(row[0]) if row else None
     return described
 
 
@@ -265,7 +275,7 @@ def _render_backend(figures: Mapping[str, Any]) -> list[str]:
         f"    CRUD endpoint          {crud['per_s']:,.0f}/s, p50 {crud['p50_ms']:.1f} "
         f"ms, p95 {crud['p95_ms']:.1f} ms, p99 {crud['p99_ms']:.1f} ms",
         "  events     read/s  rebuild/s  rebuild  MiB  raw read/s  verify/s  MiB"
-        "  summary p95  timeline p95  as-of p95",
+        "  summary p95  timeline p95  as-of p95  store MiB",
     ]
     for size in figures["histories"].values():
         lines.append(
@@ -275,7 +285,8 @@ def _render_backend(figures: Mapping[str, Any]) -> list[str]:
             f"{size['verify_per_s']:>9,.0f} {size['verify_peak_mib']:>4.0f} "
             f"{size['summary_ms']['p95_ms']:>9.2f}ms "
             f"{size['timeline_ms']['p95_ms']:>11.2f}ms "
-            f"{size['asof_summary_ms']['p95_ms']:>8.2f}ms"
+            f"{size['asof_summary_ms']['p95_ms']:>8.2f}ms "
+            f"{size.get('store_mib', 0):>10,.0f}"
         )
     lines.append("  ratio                    measured  target   ")
     for name, judged in figures["targets"].items():

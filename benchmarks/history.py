@@ -185,6 +185,11 @@ def measure(
         phases = measure_phases(url, folder / f"evidence-{size}", repeat)
         say("timing the queries")
         queries = measure_queries(url, today, samples=samples, budget=budget)
-        figures[str(size)] = {**written, **phases, **queries}
+        figures[str(size)] = {
+            **written,
+            **phases,
+            **queries,
+            "store_mib": stores.size(url) / 2**20,
+        }
         stores.remove(url)
     return figures

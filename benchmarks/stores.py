@@ -78,6 +78,21 @@ class Stores:
         self._databases.append(database)
         return urlsplit(self.server_url)._replace(path=f"/{database}").geturl()
 
+    def size(self, url: str) -> int:
+        """Return the bytes a store takes: events, ledger and read models."""
+        if self.backend == "sqlite":
+            path = url.removeprefix("sqlite:///")
+            return sum(
+                Path(path + suffix).stat().st_size
+                for suffix in ("", "-wal")
+                if Path(path + suffix).exists()
+            )
+        with psycopg.connect(url, connect_timeout=10) as connection:
+            row = connection.execute(
+                "SELECT pg_database_size(current_database())"
+            ).fetchone()
+        return int(row[0]) if row else 0
+
     def remove(self, url: str) -> None:
         """Delete one store this object created, to free its space at once."""
         if self.backend == "sqlite":

@@ -551,7 +551,7 @@ def bench(
     """
     from dataclasses import replace
 
-    from benchmarks.harness import Settings, dumps, render, run
+    from benchmarks.harness import Settings, UnusableServerError, dumps, render, run
     from benchmarks.stores import postgres_server_url
 
     settings = Settings.quick() if quick else Settings()
@@ -578,7 +578,10 @@ def bench(
     def say(text: str) -> None:
         click.echo(f"[{time.monotonic() - started:6.0f} s] {text}", err=True)
 
-    result = run(chosen, settings, server, say)
+    try:
+        result = run(chosen, settings, server, say)
+    except UnusableServerError as error:
+        raise click.ClickException(str(error)) from None
     click.echo(dumps(result) if as_json else render(result))
 
 

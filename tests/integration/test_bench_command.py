@@ -121,6 +121,20 @@ def test_bench_refuses_postgresql_without_a_server(tmp_path):
     assert "INCIDENTS_BENCH_POSTGRES_URL" in refused.stderr
 
 
+def test_bench_says_clearly_that_a_server_cannot_be_used(tmp_path):
+    refused = bench(
+        tmp_path,
+        "--backend",
+        "postgresql",
+        INCIDENTS_BENCH_POSTGRES_URL="postgresql://bench:s3cret@127.0.0.1:9/postgres",
+    )
+
+    assert refused.returncode == 1
+    assert "Cannot use the PostgreSQL server postgresql://bench:***@" in refused.stderr
+    assert "s3cret" not in refused.stderr
+    assert "Traceback" not in refused.stderr
+
+
 def test_bench_refuses_sizes_that_do_not_grow(tmp_path):
     refused = subprocess.run(
         [INCIDENTS, "bench", "--sizes", "300", "200", "400"],
