@@ -25,7 +25,7 @@ def test_an_admin_adds_a_person_and_issues_a_token(live_site: LiveSite):
     page.get_by_role("button", name="Ajouter la personne").click()
 
     page.wait_for_url("**/personnes/camille.durand")
-    expect(page.get_by_text("camille.durand est enregistré.")).to_be_visible()
+    expect(page.get_by_text("Le compte camille.durand est créé.")).to_be_visible()
     page.get_by_label("Libellé du jeton").fill("tableur")
     page.get_by_role("button", name="Délivrer un jeton").click()
     secret = page.get_by_label("Jeton secret").input_value()

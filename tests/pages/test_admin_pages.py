@@ -91,7 +91,7 @@ def test_a_person_added_on_the_page_signs_in_with_that_password(site: Site):
         "Camille Durand",
     )
     shown = text_of(site.get("/personnes/camille.durand", "admin"))
-    assert "camille.durand est enregistré." in shown
+    assert "Le compte camille.durand est créé." in shown
     newcomer = site.app.test_client()
     sign_in(newcomer, "camille.durand", NEW_PASSWORD)
     assert newcomer.get("/profil").status_code == 200

@@ -172,7 +172,7 @@ def test_the_dashboard_compares_the_offices_a_person_covers(site: Site):
     comparison = body[body.index("Comparaison de vos bureaux") :]
     assert "Colombes Aragon" in comparison
     assert "Nanterre Centre" in comparison
-    assert "1 incidents sur 4 au plus" in comparison
+    assert "1 incidents (bureau le plus touché : 4)" in comparison
 
 
 def test_an_office_outside_the_scope_or_a_long_range_is_refused(site: Site):

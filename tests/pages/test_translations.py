@@ -35,7 +35,7 @@ def _source_strings() -> set[str]:
         ROOT / "web", METHODS, keywords=KEYWORDS
     ):
         if isinstance(message, tuple):
-            found.update(part for part in message if part)
+            found.add(message[0])  # A plural entry is found by its singular.
         elif message:
             found.add(message)
     return found

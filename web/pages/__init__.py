@@ -94,7 +94,11 @@ def _page_helpers() -> dict[str, Any]:
             if endpoint in current_app.view_functions
         ]
 
-    return {"navigation": navigation, "label": labels.label}
+    def colon() -> str:
+        # French puts a (non-breaking) space before a colon; English does not.
+        return "\u00a0: " if i18n.current_language() == "fr" else ": "
+
+    return {"navigation": navigation, "label": labels.label, "colon": colon}
 
 
 def _page_blueprints() -> list[Blueprint]:

@@ -287,7 +287,7 @@ def people() -> ResponseReturnValue:
                 _refused(form, error)
             else:
                 _shown()
-                flash(_("%(name)s est enregistré.", name=form.name.data), "success")
+                flash(_("Le compte %(name)s est créé.", name=form.name.data), "success")
                 return redirect(url_for(".person", name=form.name.data), 303)
     return render_template(
         "pages/admin/people.html",
@@ -366,7 +366,7 @@ def deactivate(name: str) -> ResponseReturnValue:
         lambda: get_incident_log().deactivate_user(
             name, actor=current_user.name, reason=form.deactivation_reason.data
         ),
-        done=_("%(name)s est désactivé : sa session est close.", name=name),
+        done=_("Le compte %(name)s est désactivé ; sa session est fermée.", name=name),
         already=_("La personne est déjà désactivée."),
         forbidden=_("Un administrateur ne se désactive pas lui-même.")
         if name == current_user.name

@@ -912,7 +912,7 @@ def act(incident_id: UUID, step: Step) -> ResponseReturnValue:
             except InvalidInputError:
                 status, problem = (
                     422,
-                    _("Une valeur n'est pas acceptée : vérifiez-les."),
+                    _("Une valeur n'est pas acceptée : vérifiez le formulaire."),
                 )
             except ConcurrentWriteError:
                 status, problem = 409, _("L'incident change en ce moment : réessayez.")
