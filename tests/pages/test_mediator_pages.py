@@ -523,6 +523,31 @@ def test_a_follow_up_is_marked_done_in_one_tap(site: Site):
     assert "Aucun suivi ouvert ne vous est confié." in page
 
 
+@pytest.mark.parametrize(
+    ("next_page", "expected"),
+    [
+        ("/incidents/{id}", "/incidents/{id}"),
+        ("https://example.org/", "/mes-suivis"),
+        ("//example.org/", "/mes-suivis"),
+    ],
+)
+def test_a_follow_up_done_from_the_incident_page_returns_there(
+    site: Site, next_page: str, expected: str
+):
+    incident_id = site.report_in_log()
+    follow_up_id = schedule(site, incident_id, paris_today())
+
+    response = site.post(
+        f"/incidents/{incident_id}/suivis/{follow_up_id}/fait",
+        {"next": next_page.format(id=incident_id)},
+        who="officer",
+        form_page=f"/incidents/{incident_id}",
+    )
+
+    assert response.status_code == 303
+    assert response.headers["Location"] == expected.format(id=incident_id)
+
+
 def test_a_follow_up_done_twice_gets_a_message_not_an_error(site: Site):
     incident_id = site.report_in_log()
     follow_up_id = schedule(site, incident_id, paris_today())

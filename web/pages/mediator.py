@@ -691,6 +691,14 @@ def my_follow_ups() -> ResponseReturnValue:
     )
 
 
+def follow_ups_return() -> str:
+    """Return where to go after a follow-up action: ``next`` if local, else mine."""
+    target = request.values.get("next", "")
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("mediator.my_follow_ups")
+
+
 @bp.post("/incidents/<uuid:incident_id>/suivis/<uuid:follow_up_id>/fait")
 @allowed(Action.RECORD)
 def complete_follow_up(incident_id: UUID, follow_up_id: UUID) -> ResponseReturnValue:
@@ -705,7 +713,7 @@ def complete_follow_up(incident_id: UUID, follow_up_id: UUID) -> ResponseReturnV
     else:
         wait_for(result)
         flash(_("Suivi fait"), "success")
-    return redirect(url_for("mediator.my_follow_ups"), 303)
+    return redirect(follow_ups_return(), 303)
 
 
 @bp.route(
@@ -723,7 +731,7 @@ def cancel_follow_up(incident_id: UUID, follow_up_id: UUID) -> ResponseReturnVal
             ),
             "warning",
         )
-        return redirect(url_for("mediator.my_follow_ups"), 303)
+        return redirect(follow_ups_return(), 303)
     form = CancelFollowUpForm()
 
     def cancel(**kwargs: Any) -> WriteResult:
@@ -735,7 +743,7 @@ def cancel_follow_up(incident_id: UUID, follow_up_id: UUID) -> ResponseReturnVal
     if outcome.stored:
         flash(_("Suivi annulé"), "success")
         flash_contact_hints({"reason": form.reason.data})
-        return redirect(url_for("mediator.my_follow_ups"), 303)
+        return redirect(follow_ups_return(), 303)
     page = render_template(
         "pages/mediator/cancel_follow_up.html",
         form=form,
