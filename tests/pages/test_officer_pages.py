@@ -673,5 +673,5 @@ def test_the_office_timeline_as_of_a_day_shows_what_was_recorded_by_then(
         )
     )
 
-    assert "0 événement(s)" in yesterday
-    assert "1 événement(s)" in tonight
+    assert "0 événements, dans l" in yesterday
+    assert "1 événement, dans l" in tonight
