@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 
-from tests.pages.conftest import PASSWORD, Site, csrf_token_in, sign_in
+from tests.pages.conftest import OFFICE, PASSWORD, Site, csrf_token_in, sign_in
 from web.pages.auth import SIGN_IN_LIMIT
 
 ATTEMPTS_ALLOWED = int(SIGN_IN_LIMIT.split()[0])
@@ -53,6 +54,46 @@ def test_signing_in_never_sends_anyone_to_another_site(site: Site, target: str):
 
     assert response.status_code == 303
     assert response.headers["Location"] == "/"
+
+
+# Browsers drop tabs and newlines inside an address: "/\t/host" is "//host".
+ELSEWHERE = [
+    "https://example.org/",
+    "//example.org/",
+    "/\\example.org",
+    "/\t/example.org",
+    "/\n/example.org",
+    "/\r\n/example.org",
+]
+
+
+@pytest.mark.parametrize("target", ELSEWHERE)
+def test_choosing_an_office_never_sends_anyone_to_another_site(site: Site, target: str):
+    response = site.post("/bureau", {"office": OFFICE, "next": target})
+
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/"
+
+
+@pytest.mark.parametrize("target", ELSEWHERE)
+def test_a_follow_up_done_never_sends_anyone_to_another_site(site: Site, target: str):
+    incident_id = site.report_in_log()
+    result = site.log.schedule_follow_up(
+        incident_id, actor="mediator", kind="other", due_on=date.today()
+    )
+    follow_up_id = result.incident["follow_ups"][0]["id"]
+    site.wait_for_read_models()
+
+    response = site.post(
+        f"/incidents/{incident_id}/suivis/{follow_up_id}/fait",
+        {"next": target},
+        form_page="/mes-suivis",
+    )
+
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/mes-suivis"
+    [follow_up] = site.log.get_incident(incident_id)["follow_ups"]
+    assert follow_up["status"] == "completed"
 
 
 def test_a_wrong_password_and_an_unknown_name_get_the_same_answer(site: Site):

@@ -157,7 +157,7 @@ def sign_in() -> ResponseReturnValue:
             session.clear()
             session.permanent = True  # Ends after PERMANENT_SESSION_LIFETIME.
             login_user(Person(record))
-            return redirect(_safe_next(request.args.get("next")), 303)
+            return redirect(safe_next(request.args.get("next")), 303)
     # A refused form is shown again, with its messages, as any page (200).
     return render_template("pages/sign_in.html", form=form)
 
@@ -174,9 +174,14 @@ def sign_out() -> ResponseReturnValue:
     return redirect(url_for("pages_auth.sign_in"), 303)
 
 
-def _safe_next(target: str | None) -> str:
-    # Only a path of this site: never send someone elsewhere after signing in.
-    if target:
+def safe_next(target: str | None, fallback: str | None = None) -> str:
+    """Return ``target`` if it is a path of this site, else ``fallback`` (home).
+
+    Never send someone elsewhere after a form: not to another scheme or host,
+    nor through a backslash or a control character, which browsers drop or
+    read as a slash ("/\\t/host" is opened as "//host").
+    """
+    if target and target.isprintable():
         parts = urlsplit(target)
         if (
             not parts.scheme
@@ -186,4 +191,4 @@ def _safe_next(target: str | None) -> str:
             and "\\" not in target
         ):
             return target
-    return url_for("pages.home")
+    return fallback or url_for("pages.home")

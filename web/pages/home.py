@@ -20,7 +20,7 @@ from werkzeug import Response
 from incidents.permissions import Action, covers
 from incidents.vocabulary import Role
 from web import get_incident_log
-from web.pages.auth import allowed, signed_in_person
+from web.pages.auth import allowed, safe_next, signed_in_person
 from web.pages.i18n import LANGUAGES, SESSION_KEY
 
 OFFICE_COOKIE = "incidents_office"
@@ -91,7 +91,7 @@ def choose_office() -> ResponseReturnValue:
         code = request.form.get("office", "")
         if any(office["code"] == code for office in offices):
             flash(_("Bureau enregistré sur cet appareil."), "success")
-            target = _local_next(request.form.get("next"))
+            target = safe_next(request.form.get("next"))
             return remember_office(redirect(target, 303), code)
         return (
             render_template(
@@ -118,9 +118,3 @@ def profile() -> ResponseReturnValue:
         session[SESSION_KEY] = language
         return redirect(url_for("pages.profile"), 303)
     return render_template("pages/profile.html")
-
-
-def _local_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("pages.home")

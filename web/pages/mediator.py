@@ -78,7 +78,7 @@ from incidents.permissions import Action, covers, visible_offices
 from incidents.vocabulary import FollowUpStatus, Role, Status
 from web import get_incident_log, get_read_models
 from web.api.incidents import WAIT_SECONDS, text_warnings, visible_incident
-from web.pages.auth import allowed, signed_in_person
+from web.pages.auth import allowed, safe_next, signed_in_person
 from web.pages.home import chosen_office
 from web.pages.labels import VOCABULARY, label
 
@@ -693,10 +693,7 @@ def my_follow_ups() -> ResponseReturnValue:
 
 def follow_ups_return() -> str:
     """Return where to go after a follow-up action: ``next`` if local, else mine."""
-    target = request.values.get("next", "")
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("mediator.my_follow_ups")
+    return safe_next(request.values.get("next"), url_for("mediator.my_follow_ups"))
 
 
 @bp.post("/incidents/<uuid:incident_id>/suivis/<uuid:follow_up_id>/fait")
