@@ -23,7 +23,9 @@ from wtforms.validators import NumberRange, Optional, ValidationError
 
 from incidents.permissions import Action
 from web import get_evidence, get_incident_log, get_read_models
+from web.api.schemas import MAX_POSITION
 from web.pages.auth import allowed
+from web.pages.limits import TOO_LARGE
 
 bp = Blueprint("auditor", __name__)
 
@@ -70,6 +72,7 @@ class TrailFilterForm(FlaskForm):  # type: ignore[misc]  # flask-wtf is untyped
         validators=[
             Optional(),
             NumberRange(min=1, message=_l("Donnez une position à partir de 1.")),
+            NumberRange(max=MAX_POSITION, message=TOO_LARGE),
         ],
         render_kw={"min": 1, "inputmode": "numeric"},
     )
@@ -89,6 +92,7 @@ class DisclosureFilterForm(FlaskForm):  # type: ignore[misc]  # flask-wtf is unt
         validators=[
             Optional(),
             NumberRange(min=0, message=_l("Donnez un numéro à partir de 0.")),
+            NumberRange(max=MAX_POSITION, message=TOO_LARGE),
         ],
     )
 

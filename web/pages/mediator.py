@@ -81,6 +81,7 @@ from web.api.incidents import WAIT_SECONDS, text_warnings, visible_incident
 from web.pages.auth import allowed, safe_next, signed_in_person
 from web.pages.home import chosen_office
 from web.pages.labels import VOCABULARY, label
+from web.pages.limits import within_calendar
 
 bp = Blueprint("mediator", __name__)
 
@@ -252,7 +253,7 @@ class ReportForm(FlaskForm):  # type: ignore[misc]  # flask-wtf is untyped
     occurred_at = DateTimeLocalField(
         _l("Date et heure"),
         format=LOCAL_TIME_FORMATS,
-        validators=[Optional()],
+        validators=[Optional(), within_calendar],
         invalid_value_message=_l("Une date et une heure, comme 02/03/2026 09:15."),
     )
     trigger = tiles_field(_l("Déclencheur"), "trigger")
@@ -359,7 +360,7 @@ class FollowUpForm(VersionedForm):
     )
     due_on = DateField(
         _l("À faire pour le"),
-        validators=[InputRequired(_l("Donnez une date."))],
+        validators=[InputRequired(_l("Donnez une date.")), within_calendar],
         invalid_value_message=_l("Une date, comme 09/03/2026."),
     )
     assignee = SelectField(

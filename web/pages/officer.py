@@ -83,10 +83,12 @@ from web.api.incidents import (
     visible_incident,
     wait_for_read_models,
 )
+from web.api.schemas import MAX_PAGE
 from web.pages import charts
 from web.pages.auth import allowed, signed_in_person
 from web.pages.home import chosen_office, covered_offices
 from web.pages.labels import choices, label
+from web.pages.limits import in_calendar, outside_calendar, within_calendar
 
 bp = Blueprint("officer", __name__)
 
@@ -236,7 +238,7 @@ class AsOfFields(FilterForm):
     as_of = StringField(validators=[Optional()])  # ISO 8601, as links carry it.
     as_of_date = DateField(
         _l("Tel que connu le"),
-        validators=[Optional()],
+        validators=[Optional(), within_calendar],
         invalid_value_message=_l("Donnez une date valide."),
     )
     as_of_time = TimeField(
@@ -249,9 +251,11 @@ class AsOfFields(FilterForm):
 
     def validate_as_of(self, field: StringField) -> None:
         try:
-            _parse_instant(field.data)
+            moment = _parse_instant(field.data)
         except ValueError:
             raise ValidationError(_("Date et heure illisibles.")) from None
+        if not in_calendar(moment):
+            raise ValidationError(outside_calendar())
 
     def validate_as_of_time(self, field: TimeField) -> None:
         if field.data is not None and self.as_of_date.data is None:
@@ -290,12 +294,12 @@ class DashboardFilter(AsOfFields):
     from_ = DateField(
         _l("Du"),
         name="from",
-        validators=[Optional()],
+        validators=[Optional(), within_calendar],
         invalid_value_message=_l("Donnez une date valide."),
     )
     to = DateField(
         _l("Au"),
-        validators=[Optional()],
+        validators=[Optional(), within_calendar],
         invalid_value_message=_l("Donnez une date valide."),
     )
 
@@ -308,15 +312,15 @@ class IncidentFilter(FilterForm):
     from_ = DateField(
         _l("Survenus du"),
         name="from",
-        validators=[Optional()],
+        validators=[Optional(), within_calendar],
         invalid_value_message=_l("Donnez une date valide."),
     )
     to = DateField(
         _l("au"),
-        validators=[Optional()],
+        validators=[Optional(), within_calendar],
         invalid_value_message=_l("Donnez une date valide."),
     )
-    page = IntegerField(validators=[Optional(), NumberRange(min=1)])
+    page = IntegerField(validators=[Optional(), NumberRange(min=1, max=MAX_PAGE)])
 
 
 class TimelineFilter(AsOfFields):
@@ -324,15 +328,15 @@ class TimelineFilter(AsOfFields):
     from_ = DateField(
         _l("Enregistrés du"),
         name="from",
-        validators=[Optional()],
+        validators=[Optional(), within_calendar],
         invalid_value_message=_l("Donnez une date valide."),
     )
     to = DateField(
         _l("au"),
-        validators=[Optional()],
+        validators=[Optional(), within_calendar],
         invalid_value_message=_l("Donnez une date valide."),
     )
-    page = IntegerField(validators=[Optional(), NumberRange(min=1)])
+    page = IntegerField(validators=[Optional(), NumberRange(min=1, max=MAX_PAGE)])
 
 
 class BoardFilter(FilterForm):
@@ -649,7 +653,7 @@ class AmendForm(ActionForm):
         _l("Survenu le (heure de Paris)"),
         format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
         tz=PARIS,
-        validators=[InputRequired(_l("Donnez la date et l'heure."))],
+        validators=[InputRequired(_l("Donnez la date et l'heure.")), within_calendar],
         invalid_value_message=_l("Donnez une date et une heure valides."),
     )
     summary = TextAreaField(
