@@ -119,3 +119,19 @@ def test_a_follow_up_due_after_the_calendar_is_refused_and_not_stored(site: Site
     assert response.status_code == 422
     assert "Donnez une date entre 1900 et 2999." in response.get_data(as_text=True)
     assert head(site) == before
+
+
+@pytest.mark.parametrize("version", ["²", "1" + "0" * 5000, "", "-1", "x"])
+def test_a_version_that_is_no_whole_number_is_refused_with_400(
+    site: Site, version: str
+):
+    incident_id = site.report_in_log()
+    before = head(site)
+
+    response = site.post(
+        f"/incidents/{incident_id}/desescalade",
+        {"techniques": "explanation", "outcome": "calmed", "version": version},
+    )
+
+    assert response.status_code == 400
+    assert head(site) == before

@@ -97,6 +97,7 @@ PHONE_PATTERN = r"^\+?[0-9 ().-]{6,25}$"
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 # Roles to whom a follow-up can be assigned: those who record events.
 ASSIGNABLE_ROLES = (Role.MEDIATOR.value, Role.OFFICER.value)
+VERSION_DIGITS = 18  # Far more than any incident's version.
 
 
 def stripped(value: object) -> object:
@@ -325,7 +326,9 @@ class VersionedForm(FlaskForm):  # type: ignore[misc]  # flask-wtf is untyped
 
     def expected_version(self) -> int:
         raw = self.version.data or ""
-        if not raw.isdigit():
+        # ASCII digits only ("²" is a digit to str.isdigit, not to int), and
+        # few enough for int() (it refuses more than 4,300).
+        if not (raw.isascii() and raw.isdigit()) or len(raw) > VERSION_DIGITS:
             abort(400)
         return int(raw)
 
