@@ -34,7 +34,7 @@ from benchmarks.stores import BACKENDS, Stores
 from incidents.persistence import redact
 
 SIZES = (10_000, 100_000, 1_000_000)
-QUICK_SIZES = (4_000, 10_000, 40_000)
+QUICK_SIZES = (4_000, 8_000, 20_000)
 POSTGRES_WEB_PROCESSES = 2
 
 
