@@ -114,6 +114,29 @@ def test_the_trail_filter_answers_htmx_with_the_region_only(site: Site):
     assert "<html" not in text
 
 
+@pytest.mark.parametrize("path", ["/audit?depuis=1", "/audit/consultations"])
+def test_a_history_restore_gets_the_whole_audit_page(site: Site, path: str):
+    # htmx asks again for a page it did not keep (back button) as a region
+    # request, marked as a restore: it swaps the answer for the whole body.
+    site.report_in_log()
+
+    restored = site.get(
+        path,
+        "auditor",
+        headers={"HX-Request": "true", "HX-History-Restore-Request": "true"},
+    )
+
+    assert restored.status_code == 200
+    assert "<html" in text_of(restored)
+
+
+@pytest.mark.parametrize("path", ["/audit", "/audit/consultations"])
+def test_htmx_keeps_no_copy_of_the_audit_pages_in_the_browser(site: Site, path: str):
+    page = site.get(path, "auditor", headers={"HX-Request": "true"})
+
+    assert 'hx-history="false"' in text_of(page)
+
+
 # Verification.
 
 

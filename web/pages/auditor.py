@@ -25,6 +25,7 @@ from incidents.permissions import Action
 from web import get_evidence, get_incident_log, get_read_models
 from web.api.schemas import MAX_POSITION
 from web.pages.auth import allowed
+from web.pages.htmx import partial_wanted
 from web.pages.limits import TOO_LARGE
 
 bp = Blueprint("auditor", __name__)
@@ -132,9 +133,7 @@ def audit_trail() -> ResponseReturnValue:
         ),
     }
     template = (
-        "pages/auditor/_trail.html"
-        if request.headers.get("HX-Request")
-        else "pages/auditor/trail.html"
+        "pages/auditor/_trail.html" if partial_wanted() else "pages/auditor/trail.html"
     )
     return (
         render_template(
@@ -163,7 +162,7 @@ def verification() -> ResponseReturnValue:
     }
     template = (
         "pages/auditor/_verification_result.html"
-        if request.headers.get("HX-Request")
+        if partial_wanted()
         else "pages/auditor/verification.html"
     )
     return render_template(template, result=result)
@@ -226,7 +225,7 @@ def disclosures() -> ResponseReturnValue:
     }
     template = (
         "pages/auditor/_disclosures.html"
-        if request.headers.get("HX-Request")
+        if partial_wanted()
         else "pages/auditor/disclosures.html"
     )
     return (

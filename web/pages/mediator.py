@@ -80,6 +80,7 @@ from web import get_incident_log, get_read_models
 from web.api.incidents import WAIT_SECONDS, text_warnings, visible_incident
 from web.pages.auth import allowed, safe_next, signed_in_person
 from web.pages.home import chosen_office
+from web.pages.htmx import partial_wanted
 from web.pages.labels import VOCABULARY, label
 from web.pages.limits import within_calendar
 
@@ -637,7 +638,7 @@ def incident_action(
         refusal=outcome.refusal,
         title=title,
         partial=template,
-        inline=bool(request.headers.get("HX-Request")),
+        inline=partial_wanted(),
         back_url=url_for("mediator.after_report", incident_id=incident_id),
     )
     if context["inline"]:

@@ -87,6 +87,7 @@ from web.api.schemas import MAX_PAGE
 from web.pages import charts
 from web.pages.auth import allowed, signed_in_person
 from web.pages.home import chosen_office, covered_offices
+from web.pages.htmx import partial_wanted
 from web.pages.labels import choices, label
 from web.pages.limits import in_calendar, outside_calendar, within_calendar
 
@@ -166,20 +167,13 @@ def _office_names() -> dict[str, str]:
     }
 
 
-def _partial_wanted() -> bool:
-    # htmx asks for the region; a history restore (back button) needs a page.
-    return bool(request.headers.get("HX-Request")) and not request.headers.get(
-        "HX-History-Restore-Request"
-    )
-
-
 def _render(page: str, region: str, status: int, **context: Any) -> ResponseReturnValue:
     """Render the whole page, or only its region when htmx asks for it.
 
     htmx swaps only 2xx answers, so a refused filter is answered 200 to htmx
     (its messages shown in the region) and 422 to a plain form.
     """
-    if _partial_wanted():
+    if partial_wanted():
         return render_template(region, **context), 200, {"Vary": "HX-Request"}
     return render_template(page, **context), status, {"Vary": "HX-Request"}
 
