@@ -56,8 +56,8 @@ from incidents.errors import (
 from incidents.permissions import Action
 from incidents.personal_data import contact_details_in
 from incidents.vocabulary import Role
-from web import get_incident_log, get_read_models
-from web.api.incidents import WAIT_SECONDS, visible_incident
+from web import get_incident_log
+from web.api.incidents import visible_incident, wait_for_read_models
 from web.pages import labels
 from web.pages.auditor import incident_url, whole_incident_id
 from web.pages.auth import allowed, signed_in_person
@@ -538,7 +538,7 @@ _FIELD_OF_ERROR = {
 def _shown() -> None:
     # The audit trail shows each change to people as soon as it is saved.
     head = get_incident_log().recorder.max_notification_id() or 0
-    get_read_models().projector.wait(head, timeout=WAIT_SECONDS)
+    wait_for_read_models(head)
 
 
 def _summary(user: dict[str, Any]) -> dict[str, Any]:
@@ -606,7 +606,7 @@ def erasure() -> ResponseReturnValue:
     except InvalidInputError as error:
         _refused(form, error)
         return _erasure_page(form, incident, 422)
-    get_read_models().projector.wait(result.position, timeout=WAIT_SECONDS)
+    wait_for_read_models(result.position)
     flash(
         _(
             "Coordonnées de l'usager effacées pour l'incident %(id)s : elles ne "

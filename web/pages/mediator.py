@@ -77,7 +77,11 @@ from incidents.errors import (
 from incidents.permissions import Action, covers, visible_offices
 from incidents.vocabulary import FollowUpStatus, Role, Status
 from web import get_incident_log, get_read_models
-from web.api.incidents import WAIT_SECONDS, text_warnings, visible_incident
+from web.api.incidents import (
+    text_warnings,
+    visible_incident,
+    wait_for_read_models,
+)
 from web.pages.auth import allowed, safe_next, signed_in_person
 from web.pages.home import chosen_office
 from web.pages.htmx import partial_wanted
@@ -454,7 +458,7 @@ def store_report(form: ReportForm, office: str) -> Outcome:
         return Outcome(303, stored=True)
     except InvalidInputError:
         return Outcome(422, str(NOT_ACCEPTED))
-    wait_for(result)
+    wait_for_read_models(result.position)
     flash(_("Incident enregistré"), "success")
     return Outcome(303, stored=True)
 
@@ -713,7 +717,7 @@ def complete_follow_up(incident_id: UUID, follow_up_id: UUID) -> ResponseReturnV
     except (RuleViolationError, ConcurrentWriteError) as error:
         flash(refusal_message(error), "warning")
     else:
-        wait_for(result)
+        wait_for_read_models(result.position)
         flash(_("Suivi fait"), "success")
     return redirect(follow_ups_return(), 303)
 
@@ -793,7 +797,7 @@ def submit(
         return Outcome(409, refusal_message(error))
     except InvalidInputError:
         return Outcome(422, str(NOT_ACCEPTED))
-    wait_for(result)
+    wait_for_read_models(result.position)
     return Outcome(303, stored=True)
 
 
@@ -822,11 +826,6 @@ def today() -> date:
 def as_paris(moment: datetime) -> datetime:
     """Read a time typed on a page as Paris time (the offices are in France)."""
     return moment.replace(tzinfo=PARIS).astimezone(UTC)
-
-
-def wait_for(result: WriteResult) -> None:
-    """Wait until the read models show a write, so the next page shows it too."""
-    get_read_models().projector.wait(result.position, timeout=WAIT_SECONDS)
 
 
 def page_url(endpoint: str, **arguments: Any) -> str | None:
