@@ -29,7 +29,6 @@ from tests.api.live import Server, serving
 from tests.conftest import open_log
 from tests.pages.conftest import PASSWORD, PEOPLE
 from web import create_app
-from web.pages.auth import limiter
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -199,7 +198,6 @@ def live_site(
             "SIGNING_KEY_PATH": str(signing_key_path()),
         }
     )
-    limiter.reset()
     configured = os.environ.get("INCIDENTS_SCREENSHOTS_DIR")
     screenshots = Path(configured) if configured else tmp_path / "screenshots"
     screenshots.mkdir(parents=True, exist_ok=True)
@@ -215,4 +213,3 @@ def live_site(
             for page in site.pages:
                 page.context.close()
             app.extensions["evidence"].stop()
-            limiter.reset()

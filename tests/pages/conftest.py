@@ -23,7 +23,6 @@ from incidents.application import IncidentLog
 from tests.api.conftest import signing_key_path
 from tests.conftest import open_log
 from web import create_app
-from web.pages.auth import limiter
 
 OFFICE = "colombes-aragon"
 OTHER_OFFICE = "nanterre-centre"
@@ -138,10 +137,8 @@ def site(sqlite_url: str, opened_logs: list[IncidentLog]) -> Iterator[Site]:
             "SIGNING_KEY_PATH": str(signing_key_path()),
         }
     )
-    limiter.reset()
     try:
         yield Site(app=app, log=log)
     finally:
         app.extensions["read_models"].projector.stop()
         app.extensions["evidence"].stop()
-        limiter.reset()

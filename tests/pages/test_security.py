@@ -8,9 +8,7 @@ from datetime import date
 import pytest
 
 from tests.pages.conftest import OFFICE, PASSWORD, Site, csrf_token_in, sign_in
-from web.pages.auth import SIGN_IN_LIMIT
-
-ATTEMPTS_ALLOWED = int(SIGN_IN_LIMIT.split()[0])
+from web.pages.throttle import LIMIT as ATTEMPTS_ALLOWED
 
 
 def test_an_anonymous_visitor_is_sent_to_the_sign_in_page(site: Site):

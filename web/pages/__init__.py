@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, request
+from flask import Blueprint, Flask, request
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -20,6 +20,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from incidents.vocabulary import Role
 from web.pages import auth, errors, home, i18n, labels, security
+from web.pages.throttle import SignInThrottle
 
 csrf = CSRFProtect()
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -33,11 +34,9 @@ def init_pages(app: Flask) -> None:
     # so CSRF is checked on pages only (see _check_csrf).
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # As long as the session.
-    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
-    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     csrf.init_app(app)
     auth.login_manager.init_app(app)
-    auth.limiter.init_app(app)
+    app.extensions[auth.THROTTLE_KEY] = SignInThrottle()
     i18n.init_app(app)
     security.init_app(app)
     app.extensions["render_page_error"] = errors.render_error
@@ -88,11 +87,7 @@ def _page_helpers() -> dict[str, Any]:
     def navigation() -> list[tuple[str, LazyString]]:
         if not current_user.is_authenticated:
             return []
-        return [
-            (endpoint, text)
-            for endpoint, text in NAVIGATION.get(current_user.role, [])
-            if endpoint in current_app.view_functions
-        ]
+        return NAVIGATION.get(current_user.role, [])
 
     def colon() -> str:
         # French puts a (non-breaking) space before a colon; English does not.

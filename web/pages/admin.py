@@ -615,7 +615,7 @@ def erasure() -> ResponseReturnValue:
         ),
         "success",
     )
-    return redirect(incident_url(incident_id) or url_for(".erasure"), 303)
+    return redirect(incident_url(incident_id), 303)
 
 
 @bp.get("/incidents/<uuid:incident_id>/effacement")

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from flask import Blueprint, current_app, render_template, request, send_file, url_for
+from flask import Blueprint, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -242,10 +242,8 @@ def disclosures() -> ResponseReturnValue:
     )
 
 
-def incident_url(incident_id: UUID | str) -> str | None:
-    """Return the address of an incident's page, once that page exists."""
-    if INCIDENT_PAGE not in current_app.view_functions:
-        return None
+def incident_url(incident_id: UUID | str) -> str:
+    """Return the address of an incident's page."""
     return url_for(INCIDENT_PAGE, incident_id=UUID(str(incident_id)))
 
 

@@ -2,8 +2,8 @@
 
 A signed-in person is held in the session by name only; every request loads
 them again from the log, so a changed role or office scope applies at once and
-a deactivated person is signed out. Sign-in attempts are rate-limited per
-address: after five wrong passwords within a minute, the next is answered 429.
+a deactivated person is signed out. Sign-in attempts are limited per address
+(:mod:`.throttle`): after five refusals within a minute, the next is answered 429.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -26,24 +27,21 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
-from werkzeug import Response
+from werkzeug.exceptions import TooManyRequests
 from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired, Length
 
 from incidents.errors import IncidentsError
 from incidents.permissions import Action, is_allowed
 from web import get_incident_log
+from web.pages.throttle import SignInThrottle
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-SIGN_IN_LIMIT = "5 per minute"
+THROTTLE_KEY = "sign_in_throttle"
 
-# Module level: Flask-Limiter keeps only a weak reference to its limiter.
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
 login_manager = LoginManager()
 login_manager.login_view = "pages_auth.sign_in"
 login_manager.login_message = _l("Connectez-vous pour continuer.")
@@ -132,18 +130,18 @@ class SignInForm(FlaskForm):  # type: ignore[misc]  # flask-wtf is untyped
     )
 
 
-def _failed(response: Response) -> bool:
-    # Only refused attempts count towards the limit; signing in does not.
-    return response.status_code != 303
-
-
 @bp.route("/connexion", methods=["GET", "POST"])
-@limiter.limit(SIGN_IN_LIMIT, methods=["POST"], deduct_when=_failed)
 def sign_in() -> ResponseReturnValue:
     """Ask for a name and password, and sign the person in."""
     if current_user.is_authenticated:
         return redirect(url_for("pages.home"), 303)
     form = SignInForm()
+    throttle = sign_in_throttle()
+    address = request.remote_addr or "unknown"
+    if request.method == "POST":
+        wait = throttle.retry_after(address)
+        if wait is not None:
+            raise TooManyRequests(retry_after=wait)
     if form.validate_on_submit():
         try:
             record = get_incident_log().authenticate(
@@ -152,6 +150,7 @@ def sign_in() -> ResponseReturnValue:
         except IncidentsError:
             # The same answer for an unknown name, a wrong password or an
             # inactive person: nobody learns which names exist.
+            throttle.refused(address)
             form.password.errors.append(_("Identifiant ou mot de passe incorrect."))
         else:
             session.clear()
@@ -172,6 +171,12 @@ def sign_out() -> ResponseReturnValue:
         session["lang"] = language
     flash(_("Vous êtes déconnecté."), "info")
     return redirect(url_for("pages_auth.sign_in"), 303)
+
+
+def sign_in_throttle() -> SignInThrottle:
+    """Return the application's count of refused sign-ins."""
+    throttle: SignInThrottle = current_app.extensions[THROTTLE_KEY]
+    return throttle
 
 
 def safe_next(target: str | None, fallback: str | None = None) -> str:

@@ -24,7 +24,6 @@ from zoneinfo import ZoneInfo
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -522,7 +521,7 @@ def after_report(incident_id: UUID) -> ResponseReturnValue:
         office=get_incident_log().get_office(incident["office"]),
         hints=contact_hints(reported_texts(incident)),
         recorded=recorded_lines(incident),
-        amend_url=page_url("officer.amend", incident_id=incident_id),
+        amend_url=url_for("officer.amend", incident_id=incident_id),
         incident_url=incident_url(incident_id),
         is_open=incident["status"] == Status.OPEN.value,
     )
@@ -828,18 +827,9 @@ def as_paris(moment: datetime) -> datetime:
     return moment.replace(tzinfo=PARIS).astimezone(UTC)
 
 
-def page_url(endpoint: str, **arguments: Any) -> str | None:
-    """Return the address of a page, or ``None`` while that page does not exist."""
-    if endpoint not in current_app.view_functions:
-        return None
-    return url_for(endpoint, **arguments)
-
-
 def incident_url(incident_id: UUID) -> str:
-    """Return the incident's own page, or this one while that does not exist."""
-    return page_url("officer.incident", incident_id=incident_id) or url_for(
-        "mediator.after_report", incident_id=incident_id
-    )
+    """Return the address of the incident's own page."""
+    return url_for("officer.incident", incident_id=incident_id)
 
 
 CLOSED = _l("Cet incident est clos : on ne peut plus que lui ajouter des notes.")

@@ -18,7 +18,6 @@ from uuid import UUID
 
 from flask import (
     Blueprint,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -147,15 +146,11 @@ def hours_text(hours: float | None) -> str:
 
 @bp.context_processor
 def _helpers() -> dict[str, Any]:
-    def has_endpoint(endpoint: str) -> bool:
-        return endpoint in current_app.view_functions
-
     return {
         "when": when,
         "day_text": day_text,
         "hours_text": hours_text,
         "percent_text": percent_text,
-        "has_endpoint": has_endpoint,
         "office_names": _office_names(),
         "Action": Action,
     }
