@@ -91,11 +91,7 @@ def get_incident(args: dict[str, Any], incident_id: UUID) -> Answer:
         if version is None:
             raise IncidentNotFoundError(incident_id)
         incident = get_incident_log().get_incident(incident_id, version=version)
-        position = next(
-            item["position"]
-            for item in get_read_models().incident_timeline(incident_id)
-            if item["version"] == version
-        )
+        position = position_of_version(incident_id, version)
     shown = present(user, incident, position)
     if shown["contact"] is not None:
         # Every showing of a visitor's contact is on record (docs/privacy.md).
@@ -340,6 +336,27 @@ def current_with_position(incident_id: UUID) -> tuple[dict[str, Any], int]:
         # Changed between the two reads: show the version the row describes.
         incident = log.get_incident(incident_id, version=row["version"])
     return incident, int(row["position"])
+
+
+def position_of_version(incident_id: UUID, version: int) -> int:
+    """Return the log position of an incident's version, as the timeline has it.
+
+    The version comes from one read of the read models and the timeline from
+    another: a batch applied in between is waited for, never a server error.
+    """
+    read_models = get_read_models()
+    for _attempt in range(2):
+        for item in read_models.incident_timeline(incident_id):
+            if item["version"] == version:
+                return int(item["position"])
+        head = get_incident_log().recorder.max_notification_id() or 0
+        read_models.projector.wait(head, timeout=WAIT_SECONDS)
+    abort(
+        503,
+        message="The read models are catching up with the log: try again.",
+        headers={"Retry-After": "1"},
+    )
+    raise AssertionError("abort() returns no value")  # pragma: no cover
 
 
 def change(

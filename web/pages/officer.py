@@ -76,6 +76,7 @@ from projections.queries import ReadModels, paris_today
 from web import get_incident_log, get_read_models
 from web.api.incidents import (
     current_with_position,
+    position_of_version,
     present,
     readable_offices,
     text_warnings,
@@ -570,13 +571,16 @@ def incident(incident_id: UUID) -> ResponseReturnValue:
                 404,
             )
         shown = get_incident_log().get_incident(incident_id, version=version)
-        position = next(
-            item["position"] for item in timeline if item["version"] == version
-        )
-        timeline = [item for item in timeline if item["version"] <= version]
+        position = position_of_version(incident_id, version)
+        timeline = [
+            item
+            for item in get_read_models().incident_timeline(incident_id)
+            if item["version"] <= version
+        ]
     contact = present(user, shown, position)["contact"]
-    if contact is not None:
-        # Every showing of a visitor's contact is on record (docs/privacy.md).
+    if contact is not None and request.method != "HEAD":
+        # Every showing of a visitor's contact is on record (docs/privacy.md);
+        # a HEAD request shows nothing.
         get_incident_log().record_disclosure(
             incident_id, viewer=current_user.name, channel="page"
         )
