@@ -156,6 +156,23 @@ def test_a_stacked_chart_names_only_the_series_it_draws():
     assert drawn.count("<rect") == 3  # Two bars and one legend swatch.
 
 
+def test_a_long_series_name_puts_the_legend_in_one_column():
+    def legend_x(labels: list[str]) -> set[str]:
+        drawn = charts.stacked_bar_chart(
+            "Par semaine",
+            ["01/01"],
+            [charts.Series(text, [1], "#000000") for text in labels],
+            chart_id="s",
+        )
+        return set(re.findall(r'<rect x="([\d.]+)" y="[\d.]+" width="12"', drawn))
+
+    short = legend_x(["Vol", "Menace", "Autre"])
+    long = legend_x(["Vol", "Incompréhension (langue, numérique, automate)", "Autre"])
+
+    assert len(short) == 2
+    assert len(long) == 1
+
+
 def test_the_dashboard_compares_the_offices_a_person_covers(site: Site):
     site.log.register_user(
         actor="test",

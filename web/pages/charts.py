@@ -49,6 +49,11 @@ class Series:
     colour: str
 
 
+# The longest label that fits half the plot's width at 12 px (about 6.5 px a
+# character, after the colour swatch).
+LEGEND_LABEL_CHARS = 40
+
+
 def plain_number(value: float) -> str:
     """Write a count without decimals, and any other number with at most two."""
     return str(int(value)) if float(value).is_integer() else f"{value:.2f}"
@@ -121,7 +126,11 @@ def stacked_bar_chart(
     left, top, plot_height, axis_room = 40, 12, 200, 28
     bottom = top + plot_height
     legend_top = bottom + axis_room + 8
-    height = legend_top + 20 * math.ceil(len(drawn) / 2) + 4
+    # Two columns of legend, or one when a label would run into its neighbour.
+    legend_columns = (
+        1 if any(len(str(layer.label)) > LEGEND_LABEL_CHARS for layer in drawn) else 2
+    )
+    height = legend_top + 20 * math.ceil(len(drawn) / legend_columns) + 4
     plot_width = width - left - 8
     totals = [
         sum(layer.values[index] for layer in drawn) for index in range(len(columns))
@@ -187,8 +196,8 @@ def stacked_bar_chart(
         ).format(left=left, bottom=bottom, right=width - 8, ink=TEXT_COLOUR)
     )
     for index, layer in enumerate(drawn):
-        x = left + (index % 2) * (plot_width / 2)
-        y = legend_top + 20 * (index // 2)
+        x = left + (index % legend_columns) * (plot_width / legend_columns)
+        y = legend_top + 20 * (index // legend_columns)
         parts.append(
             Markup(
                 '<rect x="{x:.1f}" y="{y}" width="12" height="12" fill="{colour}"/>'
