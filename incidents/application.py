@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import math
 import random
 import secrets
 import sqlite3
@@ -164,7 +165,9 @@ class IncidentLog(Application[UUID]):
         # Called before the store closes (threads following the log stop there).
         self.close_listeners: list[Callable[[], None]] = []
         # The catalogue and people are read on every request and rarely change.
-        self._read_cache: LRUCache[UUID, Aggregate] = LRUCache(READ_CACHE_SIZE)
+        self._read_cache: LRUCache[UUID, tuple[Aggregate, float]] = LRUCache(
+            READ_CACHE_SIZE
+        )
 
     def construct_env(
         self, name: str, env: Mapping[str, str] | None = None
@@ -272,41 +275,51 @@ class IncidentLog(Application[UUID]):
                 return office
         raise OfficeNotFoundError(code)
 
-    def _office_catalogue(self, *, to_change: bool = False) -> OfficeCatalogue | None:
+    def _office_catalogue(
+        self, *, to_change: bool = False, trusted_for: float = 0.0
+    ) -> OfficeCatalogue | None:
         try:
             catalogue: OfficeCatalogue = (
                 self.repository.get(OFFICE_CATALOGUE_ID)
                 if to_change
-                else self._current(OFFICE_CATALOGUE_ID)
+                else self._current(OFFICE_CATALOGUE_ID, trusted_for=trusted_for)
             )
         except AggregateNotFoundError:
             return None
         return catalogue
 
     def _check_office(self, field: str, code: object) -> str:
-        catalogue = self._office_catalogue()
-        known = {} if catalogue is None else catalogue.offices
-        if not isinstance(code, str) or code not in known:
-            raise InvalidInputError.unknown_code(field, code, sorted(known))
-        return code
+        # Offices are only ever added: one found in the copy kept in memory
+        # exists; one not found there is looked for again in the store.
+        for trusted_for in (math.inf, 0.0):
+            catalogue = self._office_catalogue(trusted_for=trusted_for)
+            known = {} if catalogue is None else catalogue.offices
+            if isinstance(code, str) and code in known:
+                return code
+        raise InvalidInputError.unknown_code(field, code, sorted(known))
 
-    def _current(self, aggregate_id: UUID) -> Any:
+    def _current(self, aggregate_id: UUID, *, trusted_for: float = 0.0) -> Any:
         """Return an aggregate as stored now, to read it, never to change it.
 
         The copy kept in memory is shared by every thread: it is returned as long
         as no newer event of it was saved (one indexed query, by any process),
-        and replaced by a fresh load otherwise.
+        and replaced by a fresh load otherwise. Within ``trusted_for`` seconds of
+        that check, the copy is returned without asking again.
         """
         try:
-            kept = self._read_cache.get(aggregate_id)
+            kept, checked_at = self._read_cache.get(aggregate_id)
         except KeyError:
-            kept = None
+            kept, checked_at = None, 0.0
+        now = time.monotonic()
+        if kept is not None and now - checked_at < trusted_for:
+            return kept
         if kept is not None and not self.recorder.select_events(
             aggregate_id, gt=kept.version, limit=1
         ):
+            self._read_cache.put(aggregate_id, (kept, now))
             return kept
         aggregate: Aggregate = self.repository.get(aggregate_id)
-        self._read_cache.put(aggregate_id, aggregate)
+        self._read_cache.put(aggregate_id, (aggregate, now))
         return aggregate
 
     # Incidents: commands.

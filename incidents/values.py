@@ -7,6 +7,7 @@ raises :class:`~incidents.errors.InvalidInputError` naming the field.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -39,12 +40,19 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 def code(field: str, value: object, vocabulary: type[E]) -> str:
     """Return the code of ``value`` in ``vocabulary``, or refuse it, listing codes."""
-    allowed = [member.value for member in vocabulary]
     if isinstance(value, vocabulary):
         return str(value.value)
-    if isinstance(value, str) and value in allowed:
+    if isinstance(value, str) and value in _codes_of(vocabulary):
         return value
-    raise InvalidInputError.unknown_code(field, value, allowed)
+    raise InvalidInputError.unknown_code(
+        field, value, [member.value for member in vocabulary]
+    )
+
+
+@functools.cache
+def _codes_of(vocabulary: type[Enum]) -> frozenset[object]:
+    # Vocabularies are fixed enums: their codes are gathered once.
+    return frozenset(member.value for member in vocabulary)
 
 
 def optional_code(field: str, value: object, vocabulary: type[E]) -> str | None:
