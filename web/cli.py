@@ -112,29 +112,34 @@ def serve(host: str, port: int, threads: int) -> None:
 
     from web import create_app
 
-    app = create_app()
-    server = waitress.create_server(
-        app, host=host, port=port, threads=threads, ident="incidents"
-    )
-    click.echo(
-        f"Serving http://{host}:{port}/ from {redact(app.config['DATABASE_URL'])}",
-        err=True,
-    )
-
     def stop(signum: int, frame: object) -> None:
         raise KeyboardInterrupt  # unwinds server.run() in this, the main thread
 
+    # Before the socket listens: a SIGTERM that comes as soon as a client can
+    # connect must stop the server gracefully, not kill it.
     signal.signal(signal.SIGTERM, stop)
+    app: Any = None
+    server: Any = None
     with contextlib.suppress(KeyboardInterrupt):
+        app = create_app()
+        server = waitress.create_server(
+            app, host=host, port=port, threads=threads, ident="incidents"
+        )
+        click.echo(
+            f"Serving http://{host}:{port}/ from {redact(app.config['DATABASE_URL'])}",
+            err=True,
+        )
         server.run()
-    # Graceful: accept nothing new, let the requests in flight be answered, then
-    # stop the threads that follow the log at a batch boundary.
-    server.close()
-    deadline = time.monotonic() + SHUTDOWN_GRACE_SECONDS
-    while time.monotonic() < deadline and _serving(server):
-        server.asyncore.loop(timeout=0.05, map=server._map, count=1)
-    server.task_dispatcher.shutdown(cancel_pending=True, timeout=1)
-    app.extensions["incident_log"].close()
+    if server is not None:
+        # Graceful: accept nothing new, let the requests in flight be answered,
+        # then stop the threads that follow the log at a batch boundary.
+        server.close()
+        deadline = time.monotonic() + SHUTDOWN_GRACE_SECONDS
+        while time.monotonic() < deadline and _serving(server):
+            server.asyncore.loop(timeout=0.05, map=server._map, count=1)
+        server.task_dispatcher.shutdown(cancel_pending=True, timeout=1)
+    if app is not None:
+        app.extensions["incident_log"].close()
     click.echo("Stopped: requests in flight answered, read models at rest.", err=True)
 
 
