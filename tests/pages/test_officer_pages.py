@@ -511,7 +511,7 @@ def test_a_note_is_stored_and_a_phone_number_in_it_is_pointed_out(site: Site):
     assert (last["type"], last["actor"]) == ("NoteAdded", "officer")
     assert last["data"]["text"] == f"Rappeler au {PHONE}."
     page = text_of(site.get(response.headers["Location"], "officer"))
-    assert "semble contenir un numéro de téléphone" in page
+    assert "La note semble contenir un numéro de téléphone" in page
 
 
 def test_closing_and_reopening_store_the_resolution_and_the_reason(site: Site):

@@ -77,11 +77,11 @@ from incidents.permissions import Action, covers, visible_offices
 from incidents.vocabulary import FollowUpStatus, Role, Status
 from web import get_incident_log, get_read_models
 from web.api.incidents import (
-    text_warnings,
     visible_incident,
     wait_for_read_models,
 )
 from web.pages.auth import allowed, safe_next, signed_in_person
+from web.pages.hints import contact_hints, flash_contact_hints
 from web.pages.home import chosen_office
 from web.pages.htmx import partial_wanted
 from web.pages.labels import VOCABULARY, label
@@ -896,40 +896,6 @@ def recorded_lines(incident: Mapping[str, Any]) -> list[str]:
 
 
 # Personal data in free text: a hint to move it into the contact.
-
-TEXT_NAMES: Mapping[str, LazyString] = {
-    "summary": _l("Le résumé"),
-    "note": _l("La note"),
-    "reason": _l("Le motif"),
-    "description": _l("La description d'une personne impliquée"),
-}
-DETAILS: Mapping[tuple[str, ...], LazyString] = {
-    ("phone",): _l("un numéro de téléphone"),
-    ("email",): _l("une adresse e-mail"),
-    ("phone", "email"): _l("un numéro de téléphone et une adresse e-mail"),
-}
-
-
-def contact_hints(texts: Mapping[str, Any]) -> list[str]:
-    """Say which free texts seem to hold a phone number or an e-mail address."""
-    hints = []
-    for warning in text_warnings(texts):
-        name = str(warning["field"]).rsplit(".", 1)[-1]
-        hints.append(
-            _(
-                "%(text)s semble contenir %(details)s. Ces coordonnées ont leur "
-                "place dans « Coordonnées du visiteur », où elles sont chiffrées "
-                "et peuvent être effacées.",
-                text=TEXT_NAMES.get(name, TEXT_NAMES["summary"]),
-                details=DETAILS[tuple(warning["kinds"])],
-            )
-        )
-    return hints
-
-
-def flash_contact_hints(texts: Mapping[str, Any]) -> None:
-    for hint in contact_hints(texts):
-        flash(hint, "warning")
 
 
 def reported_texts(incident: Mapping[str, Any]) -> dict[str, Any]:

@@ -79,13 +79,13 @@ from web.api.incidents import (
     position_of_version,
     present,
     readable_offices,
-    text_warnings,
     visible_incident,
     wait_for_read_models,
 )
 from web.api.schemas import MAX_PAGE
 from web.pages import charts
 from web.pages.auth import allowed, signed_in_person
+from web.pages.hints import flash_contact_hints
 from web.pages.home import chosen_office, covered_offices
 from web.pages.htmx import partial_wanted
 from web.pages.labels import choices, label
@@ -950,26 +950,13 @@ def _refusal(error: RuleViolationError) -> str:
 
 
 def _warn_about_contact_details(form: ActionForm) -> None:
-    texts = {
-        name: field.data
-        for name, field in form._fields.items()
-        if isinstance(field, TextAreaField) and field.data
-    }
-    # text_warnings looks at fields by their usual names (text, reason...).
-    kinds = {kind for warning in text_warnings(texts) for kind in warning["kinds"]}
-    if kinds:
-        what = {
-            frozenset({"phone"}): _("un numéro de téléphone"),
-            frozenset({"email"}): _("une adresse e-mail"),
-        }.get(frozenset(kinds), _("un numéro de téléphone et une adresse e-mail"))
-        flash(
-            _(
-                "Ce texte semble contenir %(what)s. Les coordonnées d'un usager ont "
-                "leur place dans son contact, qui peut être effacé.",
-                what=what,
-            ),
-            "warning",
-        )
+    flash_contact_hints(
+        {
+            name: field.data
+            for name, field in form._fields.items()
+            if isinstance(field, TextAreaField) and field.data
+        }
+    )
 
 
 @bp.route("/incidents/<uuid:incident_id>/gravite", methods=["GET", "POST"])
