@@ -54,6 +54,26 @@ class Cursor:
         if rows:
             self._cursor.executemany(self._adapt(sql), [tuple(row) for row in rows])
 
+    def insert_many(
+        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> None:
+        """Insert rows into a table: on PostgreSQL by COPY, many times faster."""
+        if not rows:
+            return
+        if self._dialect == "postgres":
+            postgres: Any = self._cursor  # a psycopg cursor
+            with postgres.copy(
+                f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+            ) as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        self._cursor.executemany(
+            f"INSERT INTO {table} ({', '.join(columns)}) "
+            f"VALUES ({', '.join('?' * len(columns))})",
+            rows,
+        )
+
     def fetchall(self) -> list[Row]:
         return [self._row(row) for row in self._cursor.fetchall()]
 
@@ -112,6 +132,20 @@ class Database:
         row = cursor.fetchone()
         return row is not None and bool(row[0])
 
+    def columns(self, cursor: Cursor, name: str) -> list[str]:
+        """Return the columns of a table in order (none if it does not exist)."""
+        if self.dialect == "postgres":
+            cursor.execute(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
+                (self.schema, name),
+            )
+        else:
+            cursor.execute(
+                "SELECT name FROM pragma_table_info(?) ORDER BY cid", (name,)
+            )
+        return [str(row[0]) for row in cursor.fetchall()]
+
     @contextmanager
     def changing_schema(self) -> Iterator[Cursor]:
         """Create or drop tables in a write transaction that one process runs at a time.
@@ -123,6 +157,18 @@ class Database:
             if self.dialect == "postgres":
                 cursor.execute("SELECT pg_advisory_xact_lock(?)", (SCHEMA_LOCK,))
             yield cursor
+
+    def analyse(self, tables: Sequence[str]) -> None:
+        """Give PostgreSQL's planner the statistics of tables just loaded.
+
+        Until autovacuum gets to them, it would plan queries on a bulk-loaded
+        table as if it were empty. SQLite plans from the indexes' shapes alone.
+        """
+        if self.dialect != "postgres":
+            return
+        with self.transaction(write=True) as cursor:
+            for table in tables:
+                cursor.execute(f"ANALYZE {table}")
 
     @contextmanager
     def snapshot(self) -> Iterator[Cursor]:

@@ -19,13 +19,24 @@ from typing import TYPE_CHECKING
 
 from incidents.following import LogFollower
 from projections.database import Cursor, Database
-from projections.handlers import apply_event
-from projections.tables import POINTER_TABLE, TRACKING_NAME, Tables, create_pointer
+from projections.facts import read_facts
+from projections.handlers import Known, apply_facts
+from projections.tables import (
+    COLUMNS,
+    POINTER_TABLE,
+    TRACKING_NAME,
+    Tables,
+    create_pointer,
+)
 
 if TYPE_CHECKING:
     from incidents.application import IncidentLog
 
+# Events per transaction while following the log: short, so that writers to a
+# SQLite file are not held up for long.
 BATCH_SIZE = 500
+# Events per transaction while building a generation nobody reads yet.
+REBUILD_BATCH_SIZE = 5000
 logger = logging.getLogger(__name__)
 
 
@@ -53,17 +64,32 @@ class Projector(LogFollower):
         self.database = database or Database(log)
         self.batch_size = batch_size
         self._progress = threading.Condition()
+        # The rows the last batch left: (generation, position reached, rows).
+        self._known: tuple[int, int, Known] | None = None
         self.ensure_tables()
 
     # Generations.
 
     def ensure_tables(self) -> None:
-        """Create the generation pointer and the live tables when missing."""
+        """Create the generation pointer and the live tables when missing.
+
+        Live tables of another shape (made by an older version) are replaced by
+        an empty generation of this version's shape, which following the log
+        fills from the first event (``incidents replay`` does it at once).
+        """
         with self.database.transaction(write=False) as cursor:
-            if self._live_tables_exist(cursor):
+            exists = self._live_tables_exist(cursor)
+            if exists and self._live_tables_match(cursor):
                 # Creating them again (IF NOT EXISTS) would still lock them on
                 # PostgreSQL, and deadlock with a batch in progress elsewhere.
                 return
+        if exists:
+            logger.warning(
+                "The read models were made by another version: replacing them "
+                "with read models rebuilt from the first event."
+            )
+            self.drop(self.make_live(self.new_generation()))
+            return
         with self.database.changing_schema() as cursor:
             create_pointer(cursor, self.database)
             Tables(self.database, self._generation(cursor, "live")).create(cursor)
@@ -74,6 +100,13 @@ class Projector(LogFollower):
             return False
         return self.database.has_table(
             cursor, self.live_tables(cursor).bare("tracking")
+        )
+
+    def _live_tables_match(self, cursor: Cursor) -> bool:
+        tables = self.live_tables(cursor)
+        return all(
+            self.database.columns(cursor, tables.bare(table)) == list(columns)
+            for table, columns in COLUMNS.items()
         )
 
     def live_tables(self, cursor: Cursor, *, lock: str = "SHARE") -> Tables:
@@ -97,8 +130,11 @@ class Projector(LogFollower):
             raise LookupError(name)
         return int(row[0])
 
-    def new_generation(self) -> Tables:
-        """Allocate and create an empty generation that readers do not see."""
+    def new_generation(self, *, indexes: bool = True) -> Tables:
+        """Allocate and create an empty generation that readers do not see.
+
+        Without ``indexes`` it has only its primary keys until :meth:`index`.
+        """
         with self.database.changing_schema() as cursor:
             pointer = self.database.table(POINTER_TABLE)
             cursor.execute(
@@ -106,8 +142,14 @@ class Projector(LogFollower):
                 "WHERE name = 'newest'"
             )
             tables = Tables(self.database, self._generation(cursor, "newest"))
-            tables.create(cursor)
+            tables.create(cursor, indexes=indexes)
         return tables
+
+    def index(self, tables: Tables) -> None:
+        """Create the secondary indexes of a generation loaded without them."""
+        with self.database.changing_schema() as cursor:
+            tables.create_indexes(cursor)
+        self.database.analyse([tables.name(table) for table in COLUMNS])
 
     def make_live(self, tables: Tables) -> Tables:
         """Point readers at another generation; return the one they used before."""
@@ -144,9 +186,21 @@ class Projector(LogFollower):
         return 0 if row is None else int(row[0])
 
     def process_batch(
-        self, tables: Tables | None = None, *, stop: int | None = None
+        self,
+        tables: Tables | None = None,
+        *,
+        stop: int | None = None,
+        bulk: bool = False,
     ) -> Batch:
-        """Apply the next batch of events (up to ``stop``) in one transaction."""
+        """Apply the next batch of events (up to ``stop``) in one transaction.
+
+        ``bulk`` is for building a generation that no one reads yet: batches of
+        :data:`REBUILD_BATCH_SIZE`, and on PostgreSQL commits that do not wait
+        for the disk (a crash can lose the last ones, which tracking says are
+        not applied, and never makes the database inconsistent). SQLite's
+        durability settings are left alone: they belong to the connection that
+        the event store shares, and the file holds the events too.
+        """
         follow_live = tables is None
         with self.database.transaction(write=False) as cursor:
             if tables is None:
@@ -155,19 +209,19 @@ class Projector(LogFollower):
         if stop is not None and start >= stop:
             return Batch(0, start)
         notifications = self.log.recorder.select_notifications(
-            start + 1, self.batch_size, stop=stop
+            start + 1, REBUILD_BATCH_SIZE if bulk else self.batch_size, stop=stop
         )
         if not notifications:
             return Batch(0, start)
-        # Decoded before the write transaction: decoding may read (a contact's
-        # key), and a read waiting behind a writer that waits for us would stall.
-        events = [
-            (notification.id, self.log.mapper.to_domain_event(notification))
-            for notification in notifications
-        ]
+        # Read before the write transaction: an upcast event is decoded by the
+        # mapper, which may read (a contact's key), and a read waiting behind a
+        # writer that waits for us would stall.
+        facts = read_facts(self.log.mapper, notifications)
         with self.database.transaction(write=True) as cursor:
             if follow_live and self.live_tables(cursor).generation != tables.generation:
                 return Batch(0, start)  # A rebuild swapped generations meanwhile.
+            if bulk and self.database.dialect == "postgres":
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
             # Writing first takes the lock (SQLite's database lock, PostgreSQL's
             # row lock), so that re-reading the position below is authoritative.
             tracking = tables.name("tracking")
@@ -177,13 +231,16 @@ class Projector(LogFollower):
             )
             if self._position(cursor, tables) != start:
                 return Batch(0, start)  # Another projector applied these events.
-            for position, event in events:
-                apply_event(cursor, tables, event, position)
+            known, self._known = self._known, None
+            if known is not None and known[:2] != (tables.generation, start):
+                known = None  # Another projector applied a batch in between.
+            left = apply_facts(cursor, tables, facts, known and known[2])
             reached = notifications[-1].id
             cursor.execute(
                 f"UPDATE {tracking} SET position = ? WHERE name = ?",
                 (reached, TRACKING_NAME),
             )
+        self._known = (tables.generation, reached, left)
         with self._progress:
             self._progress.notify_all()
         return Batch(len(notifications), reached)
@@ -194,11 +251,12 @@ class Projector(LogFollower):
         *,
         stop: int | None = None,
         progress: Callable[[Batch], None] | None = None,
+        bulk: bool = False,
     ) -> int:
         """Apply every event not yet applied (up to ``stop``); return how many."""
         applied = 0
         while True:
-            batch = self.process_batch(tables, stop=stop)
+            batch = self.process_batch(tables, stop=stop, bulk=bulk)
             if batch.applied == 0:
                 if tables is None or stop is None or batch.position >= stop:
                     return applied

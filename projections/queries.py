@@ -91,12 +91,24 @@ class ReadModels:
         order: str,
         page: int,
         page_size: int,
+        days: tuple[str, list[Any]] | None = None,
     ) -> dict[str, Any]:
-        """Return one page of rows and the total, read from one snapshot."""
+        """Return one page of rows and the total, read from one snapshot.
+
+        With ``days`` (conditions on the day counts), the total is summed over
+        the days instead of counted over the rows.
+        """
         page, page_size = max(page, 1), min(max(page_size, 1), MAX_PAGE_SIZE)
         with self._reading() as (cursor, tables):
             name = tables.name(table)
-            cursor.execute(f"SELECT COUNT(*) FROM {name} WHERE {where}", params)
+            if days is None:
+                cursor.execute(f"SELECT COUNT(*) FROM {name} WHERE {where}", params)
+            else:
+                cursor.execute(
+                    "SELECT COALESCE(SUM(events), 0) FROM "
+                    f"{tables.name('day_counts')} WHERE {days[0]}",
+                    days[1],
+                )
             total = int(_one(cursor)[0])
             cursor.execute(
                 f"SELECT {columns} FROM {name} WHERE {where} "
@@ -173,8 +185,8 @@ class ReadModels:
         """Return the version of an incident as known at a time, or ``None``."""
         with self._reading() as (cursor, tables):
             cursor.execute(
-                f"SELECT MAX(version) FROM {tables.name('timeline')} "
-                "WHERE incident_id = ? AND recorded_at <= ?",
+                f"SELECT MAX(version) FROM {tables.name('events')} "
+                "WHERE aggregate_id = ? AND office IS NOT NULL AND recorded_at <= ?",
                 (str(incident_id), iso(as_of)),
             )
             row = cursor.fetchone()
@@ -186,7 +198,7 @@ class ReadModels:
             cursor.execute(
                 f"SELECT i.incident_id FROM {tables.name('incidents')} i "
                 f"JOIN {tables.name('incident_states')} s "
-                "ON s.incident_id = i.incident_id AND s.valid_to IS NULL "
+                "ON s.report_position = i.report_position AND s.valid_to IS NULL "
                 "WHERE i.has_contact = 1 AND i.status = 'closed' "
                 "AND s.closed_at < ? ORDER BY s.closed_at, i.incident_id",
                 (iso(moment),),
@@ -230,7 +242,8 @@ class ReadModels:
             cursor.execute(
                 f"SELECT f.status, f.due_on FROM {tables.name('follow_up_states')} f "
                 f"JOIN {tables.name('incident_states')} s "
-                f"ON s.incident_id = f.incident_id WHERE {where} AND {follow_filter}",
+                f"ON f.report_position = s.report_position "
+                f"WHERE {where} AND {follow_filter}",
                 (*params, *follow_params),
             )
             follow_ups = cursor.fetchall()
@@ -242,8 +255,8 @@ class ReadModels:
         """Return every event of an incident in order, with both clocks."""
         with self._reading() as (cursor, tables):
             cursor.execute(
-                f"SELECT {_TIMELINE_SELECT} FROM {tables.name('timeline')} "
-                "WHERE incident_id = ? ORDER BY position",
+                f"SELECT {_TIMELINE_SELECT} FROM {tables.name('events')} "
+                "WHERE aggregate_id = ? AND office IS NOT NULL ORDER BY position",
                 (str(incident_id),),
             )
             return [_timeline_item(row) for row in cursor.fetchall()]
@@ -259,26 +272,36 @@ class ReadModels:
         page_size: int = 100,
     ) -> dict[str, Any]:
         """Return an office's events in log order, recorded within the range."""
-        conditions = ["office = ?"]
+        conditions, days = ["office = ?"], ["scope = ?"]
         params: list[Any] = [office]
+        day_params: list[Any] = [office]
+        if from_ is None and to is None:
+            days.append("day = ''")  # the office's count over all days
         if from_ is not None:
             conditions.append("recorded_at >= ?")
             params.append(day_start(from_))
+            days.append("day >= ?")
+            day_params.append(from_.isoformat())
         if to is not None:
             conditions.append("recorded_at < ?")
             params.append(day_start(to + timedelta(days=1)))
+            days.append("day <= ? AND day <> ''")
+            day_params.append(to.isoformat())
         if as_of is not None:
             conditions.append("recorded_at <= ?")
             params.append(iso(as_of))
         where = " AND ".join(conditions)
         collection = self._page(
-            "timeline",
+            "events",
             _TIMELINE_SELECT,
             where,
             params,
             order="position",
             page=page,
             page_size=page_size,
+            # As of a time, part of a day counts: count the rows (a range of
+            # the office's index that ends at that time).
+            days=None if as_of is not None else (" AND ".join(days), day_params),
         )
         collection["items"] = [_timeline_item(row) for row in collection["items"]]
         return collection
@@ -336,10 +359,13 @@ class ReadModels:
     def audit_events(self, *, after: int = 0, limit: int = 100) -> dict[str, Any]:
         """Return the global log in order, after a position."""
         limit = min(max(limit, 1), 1000)
-        columns = COLUMNS["audit"]
+        columns = _AUDIT_COLUMNS
         with self._reading() as (cursor, tables):
-            table = tables.name("audit")
-            cursor.execute(f"SELECT COUNT(*) FROM {table}")
+            table = tables.name("events")
+            cursor.execute(
+                "SELECT COALESCE(SUM(events), 0) FROM "
+                f"{tables.name('day_counts')} WHERE scope = '' AND day = ''"
+            )
             total = int(_one(cursor)[0])
             cursor.execute(
                 f"SELECT {', '.join(columns)} FROM {table} WHERE position > ? "
@@ -360,7 +386,10 @@ _TIMELINE_COLUMNS = (
     "actor",
     "data",
 )
-_TIMELINE_SELECT = ", ".join(_TIMELINE_COLUMNS)
+# The incident's id is the event's aggregate id.
+_TIMELINE_SELECT = ", ".join(_TIMELINE_COLUMNS).replace("incident_id", "aggregate_id")
+# The columns every event has (the rest are those of an incident's events).
+_AUDIT_COLUMNS = COLUMNS["events"][: COLUMNS["events"].index("office")]
 
 
 def _timeline_item(row: tuple[Any, ...]) -> dict[str, Any]:

@@ -14,10 +14,17 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from projections.database import Cursor, Database
 
-# The columns of each table, in order; the first ones named in KEYS are its key.
+# The columns of each table, in order; the first ones are its key (KEYS).
+#
+# Temporal rows are keyed by ``report_position``, the log position of their
+# incident's report, rather than by the incident's (random) id: the rows that
+# events change are then those of recent incidents, which sit together at the end
+# of the key's order, so applying a batch touches a few pages of each table
+# instead of one page per row, however long the history.
 COLUMNS: dict[str, tuple[str, ...]] = {
     "incidents": (
         "incident_id",
+        "report_position",
         "office",
         "status",
         "occurred_at",
@@ -37,8 +44,9 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "has_contact",
     ),
     "incident_states": (
-        "incident_id",
+        "report_position",
         "version",
+        "incident_id",
         "valid_from",
         "valid_to",
         "office",
@@ -61,6 +69,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "to_emergency_services",
     ),
     "follow_up_states": (
+        "report_position",
         "follow_up_id",
         "version",
         "incident_id",
@@ -71,18 +80,10 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "assignee",
         "status",
     ),
-    "timeline": (
-        "position",
-        "incident_id",
-        "office",
-        "version",
-        "type",
-        "recorded_at",
-        "occurred_at",
-        "actor",
-        "data",
-    ),
-    "audit": (
+    # One row per event of the log, in log order: the audit trail. An incident's
+    # events also hold what its timelines show (office, occurred_at, data);
+    # the other events leave them empty.
+    "events": (
         "position",
         "aggregate_id",
         "version",
@@ -90,20 +91,28 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "topic",
         "actor",
         "recorded_at",
+        "office",
+        "occurred_at",
+        "data",
     ),
+    # How many events each day (in Paris) recorded, and all days (day ""): for
+    # the whole log (scope "") and for each office. Totals of long lists are
+    # sums over the days asked, never counts over every row of the history.
+    "day_counts": ("scope", "day", "events"),
     "tracking": ("name", "position"),
 }
 
 KEYS: dict[str, tuple[str, ...]] = {
     "incidents": ("incident_id",),
-    "incident_states": ("incident_id", "version"),
-    "follow_up_states": ("follow_up_id", "version"),
-    "timeline": ("position",),
-    "audit": ("position",),
+    "incident_states": ("report_position", "version"),
+    "follow_up_states": ("report_position", "follow_up_id", "version"),
+    "events": ("position",),
+    "day_counts": ("scope", "day"),
     "tracking": ("name",),
 }
 
 _INTEGER_COLUMNS = {
+    "events",
     "severity",
     "version",
     "scheduled_follow_ups",
@@ -118,8 +127,9 @@ _INTEGER_COLUMNS = {
     "to_police",
     "to_emergency_services",
 }
-_BIG_INTEGER_COLUMNS = {"position"}
+_BIG_INTEGER_COLUMNS = {"position", "report_position"}
 _NULLABLE_COLUMNS = {
+    "data",
     "valid_to",
     "trigger_code",
     "closed_at",
@@ -133,11 +143,35 @@ _NULLABLE_COLUMNS = {
     "topic",
 }
 
-_INDEXES: dict[str, tuple[tuple[str, ...], ...]] = {
-    "incidents": (("office", "occurred_at"), ("occurred_at",)),
-    "incident_states": (("office", "occurred_on"), ("valid_to",), ("valid_from",)),
-    "follow_up_states": (("incident_id",), ("valid_to", "due_on")),
-    "timeline": (("incident_id", "position"), ("office", "position")),
+
+@dataclass(frozen=True)
+class Index:
+    """Name the columns of a secondary index, and the rows it covers if not all."""
+
+    columns: tuple[str, ...]
+    where: str = ""
+    suffix: str = ""
+
+
+# Every index serves a query of projections/queries.py with a range that does
+# not grow with the length of the history (see docs/architecture.md).
+_INDEXES: dict[str, tuple[Index, ...]] = {
+    "incidents": (Index(("office", "occurred_at")), Index(("occurred_at",))),
+    "incident_states": (
+        # Summaries as of a past time: every version of the office's incidents.
+        Index(("office", "occurred_on")),
+        # Summaries now: only the current version of each.
+        Index(("office", "occurred_on"), "valid_to IS NULL", "current"),
+    ),
+    "follow_up_states": (
+        # The board: only the follow-ups still scheduled.
+        Index(("due_on",), "valid_to IS NULL AND status = 'scheduled'", "open"),
+    ),
+    "events": (
+        Index(("aggregate_id", "position")),
+        Index(("office", "position")),
+        Index(("office", "recorded_at")),
+    ),
 }
 
 POINTER_TABLE = "readmodel_generation"
@@ -157,38 +191,77 @@ class Tables:
     def bare(self, table: str) -> str:
         return f"rm{self.generation}_{table}"
 
-    def create(self, cursor: Cursor) -> None:
-        """Create the tables and indexes of this generation if they are missing."""
+    def create(self, cursor: Cursor, *, indexes: bool = True) -> None:
+        """Create the tables of this generation if they are missing.
+
+        Without ``indexes``, only the primary keys are created, which is all that
+        applying events needs: a rebuild loads the tables first and then creates
+        the secondary indexes (:meth:`create_indexes`) from the sorted rows, in
+        a fraction of the time that keeping them up to date row by row takes.
+        """
+        dialect = self.database.dialect
         for table, columns in COLUMNS.items():
-            definitions = [_definition(table, column) for column in columns]
+            definitions = [_definition(table, column, dialect) for column in columns]
             key = ", ".join(KEYS[table])
             cursor.execute(
                 f"CREATE TABLE IF NOT EXISTS {self.name(table)} "
                 f"({', '.join(definitions)}, PRIMARY KEY ({key}))"
             )
-            for index_columns in _INDEXES.get(table, ()):
-                index = f"{self.bare(table)}_{'_'.join(index_columns)}"
-                cursor.execute(
-                    f"CREATE INDEX IF NOT EXISTS {index} ON {self.name(table)} "
-                    f"({', '.join(index_columns)})"
-                )
+        if indexes:
+            self.create_indexes(cursor)
         cursor.execute(
             f"INSERT INTO {self.name('tracking')} (name, position) VALUES (?, 0) "
             "ON CONFLICT (name) DO NOTHING",
             (TRACKING_NAME,),
         )
 
+    def create_indexes(self, cursor: Cursor) -> None:
+        """Create the secondary indexes of this generation if they are missing."""
+        for table, indexes in _INDEXES.items():
+            for index in indexes:
+                name = "_".join(
+                    [self.bare(table), *index.columns, *filter(None, [index.suffix])]
+                )
+                where = f" WHERE {index.where}" if index.where else ""
+                cursor.execute(
+                    f"CREATE INDEX IF NOT EXISTS {name} ON {self.name(table)} "
+                    f"({', '.join(index.columns)}){where}"
+                )
+
     def drop(self, cursor: Cursor) -> None:
-        """Drop every table of this generation."""
-        # Tracking first: every batch locks it first, so a batch in progress
-        # ends before any of its tables is locked here (no deadlock).
-        for table in sorted(COLUMNS, key=lambda table: table != "tracking"):
-            cursor.execute(f"DROP TABLE IF EXISTS {self.name(table)}")
+        """Drop every table of this generation.
+
+        On SQLite the freed pages are not overwritten with zeros one by one
+        (``secure_delete``, on by default in some builds, took a tenth of a
+        rebuild): read models never hold a visitor's contact, and their text is
+        the events' text. The connection's setting is restored at once; the
+        erasure of a contact's key sets its own.
+        """
+        sqlite = self.database.dialect == "sqlite"
+        if sqlite:
+            cursor.execute("PRAGMA secure_delete")
+            row = cursor.fetchone()
+            previous = _SECURE_DELETE.get(row[0] if row is not None else 1, "ON")
+            cursor.execute("PRAGMA secure_delete = OFF")
+        try:
+            # Tracking first: every batch locks it first, so a batch in progress
+            # ends before any of its tables is locked here (no deadlock).
+            for table in sorted(COLUMNS, key=lambda table: table != "tracking"):
+                cursor.execute(f"DROP TABLE IF EXISTS {self.name(table)}")
+        finally:
+            if sqlite:
+                cursor.execute(f"PRAGMA secure_delete = {previous}")
 
 
-def _definition(table: str, column: str) -> str:
+# What ``PRAGMA secure_delete`` reads as, to be set again (2 would read as "on").
+_SECURE_DELETE = {0: "OFF", 1: "ON", 2: "FAST"}
+
+
+def _definition(table: str, column: str, dialect: str) -> str:
     if column in _BIG_INTEGER_COLUMNS:
-        kind = "BIGINT"
+        # SQLite's INTEGER holds 64 bits, and an INTEGER primary key is the row id
+        # itself: the table is stored in its order, without an index beside it.
+        kind = "INTEGER" if dialect == "sqlite" else "BIGINT"
     elif column in _INTEGER_COLUMNS:
         kind = "INTEGER"
     else:

@@ -3,7 +3,7 @@
 A few thousand events are written, then a child process applies them to the
 read models (batches of 50) and is killed with SIGKILL part-way. The test process
 then resumes from the tracking position, and the result must equal a rebuild
-from scratch, with exactly one audit row per event.
+from scratch, with exactly one row per event in the audit trail.
 """
 
 from __future__ import annotations
@@ -176,7 +176,7 @@ def test_a_projector_killed_part_way_resumes_exactly_once(
     assert reached == head
     assert killed_at + resumed == head  # nothing applied twice, nothing skipped
     with projector.database.transaction(write=False) as cursor:
-        audit = projector.live_tables(cursor).name("audit")
+        audit = projector.live_tables(cursor).name("events")
         cursor.execute(
             f"SELECT COUNT(*), COUNT(DISTINCT position), MIN(position), "  # noqa: S608
             f"MAX(position) FROM {audit}"

@@ -146,7 +146,7 @@ def table_exists(projector: Projector, bare_name: str) -> bool:
 
 def audit_positions(projector: Projector) -> list[int]:
     with projector.database.transaction(write=False) as cursor:
-        table = projector.live_tables(cursor).name("audit")
+        table = projector.live_tables(cursor).name("events")
         cursor.execute(f"SELECT position FROM {table} ORDER BY position")  # noqa: S608
         return [int(row[0]) for row in cursor.fetchall()]
 
@@ -654,16 +654,35 @@ def test_check_names_the_table_and_key_of_an_altered_row(
 
     # A row removed from the audit trail is named too, as missing.
     with projector.database.transaction(write=True) as cursor:
-        audit = projector.live_tables(cursor).name("audit")
+        audit = projector.live_tables(cursor).name("events")
         cursor.execute(f"DELETE FROM {audit} WHERE position = ?", (3,))  # noqa: S608
     differences = replay.check(projector).differences
     assert {(d.table, d.key) for d in differences} == {
-        ("audit", (3,)),
+        ("events", (3,)),
         ("incidents", (str(altered),)),
     }
-    missing = next(d for d in differences if d.table == "audit")
+    missing = next(d for d in differences if d.table == "events")
     assert missing.live is None
     assert "missing from the live read models" in missing.describe()
+
+    # And a row no event accounts for is named too.
+    with projector.database.transaction(write=True) as cursor:
+        audit = projector.live_tables(cursor).name("events")
+        cursor.execute(
+            f"INSERT INTO {audit} (position, aggregate_id, version, type, topic, "  # noqa: S608
+            "actor, recorded_at) VALUES (999999, 'x', 1, 'Reported', 'x', 'x', 'x')"
+        )
+    differences = replay.check(projector).differences
+    assert [(d.table, d.key) for d in differences] == [
+        ("incidents", (str(altered),)),
+        ("events", (3,)),
+        ("events", (999999,)),
+    ]
+    extra = differences[2]
+    assert extra.rebuilt is None
+    assert extra.live is not None
+    assert extra.live["aggregate_id"] == "x"
+    assert "in the live read models but not in the events" in extra.describe()
 
     replay.rebuild(projector)
     assert replay.check(projector).differences == []
@@ -684,16 +703,16 @@ def hold_a_batch(
             f"UPDATE {tables.name('tracking')} SET position = position"  # noqa: S608
         )
         cursor.execute(
-            f"INSERT INTO {tables.name('audit')} (position, aggregate_id, "  # noqa: S608
+            f"INSERT INTO {tables.name('events')} (position, aggregate_id, "  # noqa: S608
             "version, type, topic, actor, recorded_at) "
             "VALUES (999999, 'x', 1, 'Reported', 'x', 'x', 'x')"
         )
         started.set()
         time.sleep(seconds)
-        for table in ("incidents", "timeline"):
+        for table, key in (("incidents", "incident_id"), ("events", "aggregate_id")):
             cursor.execute(
                 f"UPDATE {tables.name(table)} SET version = version "  # noqa: S608
-                "WHERE incident_id = ?",
+                f"WHERE {key} = ?",
                 ("none",),
             )
 
@@ -813,7 +832,7 @@ def test_rows_keep_every_column_even_with_the_same_name(
 ) -> None:
     projector = Projector(make_log(database_url))
     with projector.database.transaction(write=False) as cursor:
-        audit = projector.live_tables(cursor).name("audit")
+        audit = projector.live_tables(cursor).name("events")
         cursor.execute(
             f"SELECT COUNT(*), COUNT(position), MIN(position), MAX(position) "  # noqa: S608
             f"FROM {audit}"
