@@ -46,6 +46,7 @@ CHROMIUM_ARGS = [
 PHONE = {"width": 375, "height": 740}
 DESKTOP = {"width": 1280, "height": 900}
 LOCAL_HOSTS = {"127.0.0.1"}
+SUBRESOURCES = {"script", "stylesheet", "image", "font"}
 # Schemes that never reach the network.
 LOCAL_SCHEMES = {"data", "blob", "about"}
 FAVICON = "/static/favicon.svg"
@@ -102,9 +103,13 @@ class Watch:
             self.foreign_requests.append(request.url)
 
     def _on_failed(self, request: Request) -> None:
-        if request.failure == ABORTED and urlsplit(request.url).path == FAVICON:
-            # Chromium drops the icon's request when a page is left before the
-            # icon arrives (a form sent at once): no fault of the page.
+        if request.failure == ABORTED and (
+            urlsplit(request.url).path == FAVICON
+            or request.resource_type in SUBRESOURCES
+        ):
+            # Chromium cancels the requests of a page that is left before they
+            # arrive (a link followed at once): no fault of the page. A file
+            # that fails to load still shows as a console error.
             return
         self.failed_requests.append(f"{request.url}: {request.failure}")
 
