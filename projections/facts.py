@@ -3,11 +3,11 @@
 The read models keep an event's values as text and numbers, much as they are
 stored. Decoding each one into the aggregates' event objects (and a visitor's
 contact out of its ciphertext, which reads its key) only to turn the values back
-into text cost a rebuild more than everything else put together. So a fact is read
-from the stored JSON with its named transcodings turned into the text the read
-models keep: instants as fixed-width UTC text, UUIDs in their usual hyphenated
-form, dates as ``YYYY-MM-DD``, and a visitor's contact as ``{"recorded": true}``
-(never its details).
+into text is work a rebuild pays for every event and needs none of. So a fact is
+read from the stored JSON with its named transcodings turned into the text the
+read models keep: instants as fixed-width UTC text, UUIDs in their usual
+hyphenated form, dates as ``YYYY-MM-DD``, and a visitor's contact as
+``{"recorded": true}`` (never its details).
 
 Only events of a class at its first ``class_version`` are read that way: a class
 that has been upcast since is decoded by the application's mapper, which runs its
@@ -30,11 +30,6 @@ from incidents.personal_data import PersonalContact
 
 if TYPE_CHECKING:
     from eventsourcing.persistence import Mapper, Notification
-
-# What every event carries besides its own values.
-ENVELOPE = frozenset(
-    {"originator_id", "originator_version", "timestamp", "originator_topic"}
-)
 
 
 def iso(moment: datetime) -> str:

@@ -5,11 +5,16 @@ change closes the current row (``valid_to``) and opens a new one (``valid_from``
 so a summary as known at any past time is the same query as the summary now.
 
 A batch is applied in memory, then written in a few statements. The rows its
-facts refer to are read first, with one query per table; every fact is then
-applied in log order, to those rows and to the rows that earlier facts of the
-batch opened (a later fact may close a row opened earlier in the batch: that row
-is written already closed); and the result is written with one ``executemany``
-per table and kind of statement. Nothing is kept from one batch to the next.
+facts refer to are read first, with one query per table (or taken from what the
+previous batch left, :class:`Known`, when the projector may trust it); every
+fact is then applied in log order, to those rows and to the rows that earlier
+facts of the batch opened (a later fact may close a row opened earlier in the
+batch: that row is written already closed); and the result is written with one
+statement per table and kind (``COPY`` for inserts on PostgreSQL).
+
+A handler changes rows only through the batch (``open``, ``supersede``,
+``change_incident``, ``count_scheduled``), never with SQL of its own: a later
+fact of the same batch must see the change.
 """
 
 from __future__ import annotations
