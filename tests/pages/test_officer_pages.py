@@ -10,12 +10,16 @@ from typing import Any
 from uuid import UUID
 
 import pytest
+from flask_login import login_user
 
 from projections.handlers import PARIS
 from projections.queries import paris_today
 from tests.pages.conftest import OFFICE, OTHER_OFFICE, PASSWORD, Site
 from web.pages import charts
-from web.pages.officer import default_range
+from web.pages.auth import Person
+from web.pages.home import chosen_office, covered_offices
+from web.pages.labels import label
+from web.pages.officer import WEEKS_SHOWN, day_text, default_range
 
 PHONE = "06 12 34 56 78"
 CHANGED_MEANWHILE = "L'incident a changé entre-temps"
@@ -192,6 +196,30 @@ def test_the_dashboard_compares_the_offices_a_person_covers(site: Site):
     assert "1 incidents (bureau le plus touché : 4)" in comparison
 
 
+def test_covered_offices_are_read_once_per_request_and_person(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+):
+    reads = []
+    list_offices = site.log.list_offices
+
+    def counted() -> list[dict[str, str]]:
+        reads.append(1)
+        return list_offices()
+
+    monkeypatch.setattr(site.log, "list_offices", counted)
+    with site.app.test_request_context("/tableau-de-bord"):
+        login_user(Person(site.log.get_user("officer")))
+        first = [office["code"] for office in covered_offices()]
+        assert chosen_office() == OFFICE
+        assert [office["code"] for office in covered_offices()] == first == [OFFICE]
+        assert len(reads) == 1
+        # Another person signs in within the same request: their offices.
+        login_user(Person(site.log.get_user("officer-2")))
+        assert [office["code"] for office in covered_offices()] == [OTHER_OFFICE]
+        assert chosen_office() == OTHER_OFFICE
+        assert len(reads) == 2
+
+
 def test_an_office_outside_the_scope_or_a_long_range_is_refused(site: Site):
     outside = site.get(f"/tableau-de-bord?office={OTHER_OFFICE}", "officer")
     too_long = site.get("/tableau-de-bord?from=2024-01-01&to=2025-06-30", "officer")
@@ -241,6 +269,75 @@ def test_the_dashboard_as_of_a_time_shows_what_was_known_then(site: Site):
     assert "Vol ou tentative : 1" in then
     assert "Menace, intimidation : 1" not in then
     assert "Tel que connu le" in then
+
+
+def weekly_rows(body: str) -> list[tuple[str, int, dict[str, int]]]:
+    """Read the dashboard's table of weeks: start, total, count per category."""
+    table = body.split("Les chiffres par semaine", 1)[1]
+    table = table.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    rows = []
+    for start, total, cell in re.findall(
+        r'<tr>\s*<th scope="row">([^<]*)</th>\s*<td>(\d+)</td>\s*<td>([^<]*)</td>',
+        table,
+    ):
+        pairs = [part.rsplit(":", 1) for part in cell.split(" ; ") if part != "—"]
+        rows.append((start, int(total), {name.strip(): int(n) for name, n in pairs}))
+    return rows
+
+
+def test_the_dashboard_weeks_match_the_office_summary_week_by_week(site: Site):
+    arrange_office(site)
+    moved = site.report_in_log(
+        occurred_at=datetime.now(UTC) - timedelta(days=30), category="theft"
+    )
+    renamed = site.report_in_log(
+        occurred_at=datetime.now(UTC) - timedelta(days=15), category="threat"
+    )
+    before = datetime.now(UTC)
+    site.log.amend_incident(
+        moved,
+        actor="officer",
+        changes={"occurred_at": datetime.now(UTC) - timedelta(days=9)},
+        reason="Mauvaise date.",
+    )
+    site.log.amend_incident(
+        renamed, actor="officer", changes={"category": "other"}, reason="Relu."
+    )
+    site.report_in_log(
+        occurred_at=datetime.now(UTC) - timedelta(days=40), category="waiting_time"
+    )
+    site.wait_for_read_models()
+    from_, to = default_range(paris_today())
+    read_models = site.app.extensions["read_models"]
+
+    shown = {}
+    for as_of in (None, before):
+        query = {} if as_of is None else {"as_of": as_of.isoformat()}
+        body = html.unescape(
+            site.get("/tableau-de-bord", "officer", query_string=query).get_data(
+                as_text=True
+            )
+        )
+        expected = []
+        with site.app.test_request_context():
+            start = from_
+            while start <= to:
+                summary = read_models.office_summary(
+                    OFFICE, from_=start, to=start + timedelta(days=6), as_of=as_of
+                )
+                by_category = summary["incidents"]["by_category"]
+                expected.append(
+                    (
+                        day_text(start),
+                        summary["incidents"]["total"],
+                        {label("category", c): n for c, n in by_category.items() if n},
+                    )
+                )
+                start += timedelta(weeks=1)
+        shown[as_of] = weekly_rows(body)
+        assert shown[as_of] == expected
+        assert len(expected) == WEEKS_SHOWN
+    assert shown[None] != shown[before]
 
 
 # Lists: incidents, office timeline, follow-up board.

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -488,6 +489,104 @@ def test_incident_as_known_at_a_time(database_url: str, make_log: OpenLog) -> No
     assert summary["incidents"]["by_category"]["theft"] == 1
     assert summary["incidents"]["by_severity"]["3"] == 1
     assert summary["incidents"]["open"] == 0
+
+
+def weeks_of(days: dict[str, dict[str, int]], first: date) -> dict[date, Counter[str]]:
+    """Add up daily counts into the weeks (from Monday) of a range."""
+    weeks: dict[date, Counter[str]] = {}
+    for text, by_category in days.items():
+        day = date.fromisoformat(text)
+        start = day - timedelta(days=day.weekday())
+        assert start >= first, text
+        weeks.setdefault(start, Counter()).update(by_category)
+    return weeks
+
+
+def test_daily_counts_add_up_to_the_weekly_summaries_now_and_as_of_a_time(
+    database_url: str, make_log: OpenLog
+) -> None:
+    log = make_log(database_url)
+    projector = Projector(log, batch_size=7)
+    today = paris_day(now())
+    # From a Wednesday five weeks back: the first week is cut short.
+    from_ = today - timedelta(days=today.weekday() + 35) + timedelta(days=2)
+    categories = ("threat", "theft", "waiting_time", "verbal_incivility")
+    ids = [
+        report(
+            log,
+            occurred_at=now() - timedelta(days=days_ago, hours=days_ago % 5),
+            category=categories[days_ago % len(categories)],
+        )
+        for days_ago in (0, 1, 3, 6, 9, 10, 15, 17, 22, 23, 30, 33, 38, 45)
+    ]
+    report(log, office=OTHER_OFFICE, category="theft")  # not this office's
+    log.amend_incident(
+        ids[2], actor=OFFICER, changes={"category": "other"}, reason="Relu."
+    )
+    log.close_incident(ids[3], actor=OFFICER, resolution="need_met")
+    middle = now()
+    # After the middle: new incidents, categories and days corrected.
+    for days_ago in (2, 16, 31):
+        report(log, occurred_at=now() - timedelta(days=days_ago), category="threat")
+    log.amend_incident(
+        ids[4], actor=OFFICER, changes={"category": "threat"}, reason="Menace."
+    )
+    log.amend_incident(
+        ids[6],
+        actor=OFFICER,
+        changes={"category": "other", "occurred_at": now() - timedelta(days=27)},
+        reason="Date et nature corrigées.",
+    )
+    log.amend_incident(  # moved out of the range
+        ids[9],
+        actor=OFFICER,
+        changes={"occurred_at": now() - timedelta(days=60)},
+        reason="Date corrigée.",
+    )
+    log.reassess_severity(ids[0], actor=OFFICER, severity=4, reason="Coup.")
+    log.reopen_incident(ids[3], actor=OFFICER, reason="Revenu.")
+    projector.catch_up()
+    read_models = ReadModels(projector)
+
+    first = from_ - timedelta(days=from_.weekday())
+    seen = {}
+    for as_of in (None, middle):
+        days = read_models.office_daily_counts(
+            OFFICE, from_=from_, to=today, as_of=as_of
+        )
+        assert all(from_.isoformat() <= day <= today.isoformat() for day in days)
+        assert all(count > 0 for counts in days.values() for count in counts.values())
+        weeks = weeks_of(days, first)
+        start = first
+        while start <= today:
+            summary = read_models.office_summary(
+                OFFICE,
+                from_=max(start, from_),
+                to=min(start + timedelta(days=6), today),
+                as_of=as_of,
+            )
+            counts = weeks.get(start, Counter())
+            assert summary["incidents"]["by_category"] == {
+                code: counts[code] for code in summary["incidents"]["by_category"]
+            }, (as_of, start)
+            assert summary["incidents"]["total"] == counts.total(), (as_of, start)
+            start += timedelta(weeks=1)
+        whole = read_models.office_summary(OFFICE, from_=from_, to=today, as_of=as_of)
+        assert whole["incidents"]["total"] == sum(
+            count for counts in days.values() for count in counts.values()
+        )
+        seen[as_of] = days
+    # The history changed after the middle: as of then is not as of now.
+    assert seen[None] != seen[middle]
+    assert sum(seen[middle][day].get("threat", 0) for day in seen[middle]) < sum(
+        seen[None][day].get("threat", 0) for day in seen[None]
+    )
+    assert (
+        read_models.office_daily_counts(
+            OFFICE, from_=from_, to=today, as_of=datetime(2000, 1, 1, tzinfo=UTC)
+        )
+        == {}
+    )
 
 
 # Following the log.

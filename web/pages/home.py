@@ -11,7 +11,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -51,13 +60,21 @@ def home() -> ResponseReturnValue:
 
 
 def covered_offices() -> list[dict[str, Any]]:
-    """Return the offices the signed-in person covers, in catalogue order."""
+    """Return the offices the signed-in person covers, in catalogue order.
+
+    A page asks several times, so the answer is kept for the request, under the
+    person's id: signing in or out within the request asks again.
+    """
     person = signed_in_person()
-    return [
-        office
-        for office in get_incident_log().list_offices()
-        if covers(person, office["code"])
-    ]
+    kept: tuple[Any, list[dict[str, Any]]] | None = g.get("covered_offices")
+    if kept is None or kept[0] != person["id"]:
+        offices = [
+            office
+            for office in get_incident_log().list_offices()
+            if covers(person, office["code"])
+        ]
+        kept = g.covered_offices = (person["id"], offices)
+    return list(kept[1])
 
 
 def chosen_office() -> str | None:
