@@ -28,7 +28,7 @@ import time as timer
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, TypeVar
 from zoneinfo import ZoneInfo
@@ -1232,9 +1232,10 @@ class _MemoryLog:
         at = self.at
         for event in incident.collect_events():
             at = max(at, self.recorded.get(incident.id, at - TICK) + TICK)
-            # Recorded at the step's virtual time, not at the time of writing:
-            # events are frozen, and this one was never stored nor shared.
-            object.__setattr__(event, "timestamp", at)
+            # Recorded at the step's virtual time, not at the time of writing,
+            # in UTC as the library stamps events: events are frozen, and this
+            # one was never stored nor shared.
+            object.__setattr__(event, "timestamp", at.astimezone(UTC))
             self.recorded[incident.id] = at
             self.pending.append(event)
 

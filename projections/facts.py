@@ -38,14 +38,23 @@ def iso(moment: datetime) -> str:
 
 
 def instant_text(text: str) -> str:
-    """Return the stored text of an instant as :func:`iso` writes it."""
-    if len(text) == 32 and text[19] == "." and text.endswith("+00:00"):
-        return text  # Already fixed-width UTC, as the library writes UTC instants.
+    """Return the stored text of an instant as :func:`iso` writes it.
+
+    The library writes instants in UTC, as ``isoformat`` does: with
+    microseconds, or without them when they are zero (a time of occurrence
+    given to the minute). Both are turned into the fixed-width text without
+    parsing them; an instant stored with another offset is converted.
+    """
+    if text.endswith("+00:00"):
+        if len(text) == 32 and text[19] == ".":
+            return text
+        if len(text) == 25 and text[10] == "T":
+            return f"{text[:19]}.000000+00:00"
     return iso(datetime.fromisoformat(text))
 
 
-def _hyphenated(hex_: str) -> str:
-    """Return a UUID's hex digits as ``str(UUID(hex_))`` does, without the UUID."""
+def hyphenated(hex_: str) -> str:
+    """Return a UUID's text as ``str(UUID(hex_))`` does, without making the UUID."""
     if len(hex_) == 32 and hex_.islower():
         return f"{hex_[:8]}-{hex_[8:12]}-{hex_[12:16]}-{hex_[16:20]}-{hex_[20:]}"
     return str(UUID(hex_))
@@ -168,7 +177,7 @@ def _transcoded(value: dict[str, Any]) -> Any:
     if name == "datetime_iso":
         return instant_text(data)
     if name == "uuid_hex":
-        return _hyphenated(data)
+        return hyphenated(data)
     if name == "date_iso":
         return data
     if name == "contact_aesgcm":

@@ -208,8 +208,11 @@ class Projector(LogFollower):
             start = self._position(cursor, tables)
         if stop is not None and start >= stop:
             return Batch(0, start)
-        notifications = self.log.recorder.select_notifications(
-            start + 1, REBUILD_BATCH_SIZE if bulk else self.batch_size, stop=stop
+        notifications = self.database.notifications(
+            self.log,
+            start + 1,
+            REBUILD_BATCH_SIZE if bulk else self.batch_size,
+            stop=stop,
         )
         if not notifications:
             return Batch(0, start)

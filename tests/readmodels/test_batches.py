@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
@@ -22,7 +22,14 @@ from eventsourcing.persistence import Notification
 from incidents.application import IncidentLog, load_default_offices
 from incidents.domain import Incident
 from projections import replay
-from projections.facts import fact_of_event, kind_of, read_fact, read_facts
+from projections.facts import (
+    fact_of_event,
+    instant_text,
+    iso,
+    kind_of,
+    read_fact,
+    read_facts,
+)
 from projections.projector import Projector
 from projections.queries import ReadModels
 from projections.tables import COLUMNS, Tables
@@ -113,6 +120,32 @@ def test_stored_json_reads_as_the_mapper_decodes_it(
     assert follow_up.state["follow_up_id"] == str(UUID(follow_up.state["follow_up_id"]))
 
 
+def test_the_log_is_read_as_the_event_store_selects_it(
+    database_url: str, make_log: OpenLog
+) -> None:
+    log = make_log(database_url)
+    varied_history(log)
+    database = Projector(log).database
+    stored = log.recorder.select_notifications(1, 1000)
+    head = stored[-1].id
+    for start, limit, stop in [
+        (1, 1000, None),
+        (3, 5, None),
+        (2, 1000, 6),
+        (head, 9, None),
+    ]:
+        expected = log.recorder.select_notifications(start, limit, stop=stop)
+        read = database.notifications(log, start, limit, stop=stop)
+        assert [n.id for n in read] == [n.id for n in expected]
+        assert [n.originator_id for n in read] == [
+            str(n.originator_id) for n in expected
+        ]
+        assert [(n.originator_version, n.topic, n.state) for n in read] == [
+            (n.originator_version, n.topic, n.state) for n in expected
+        ]
+    assert database.notifications(log, head + 1, 10) == []
+
+
 def test_an_upcast_class_is_read_through_the_mapper(
     sqlite_url: str, make_log: OpenLog, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -169,6 +202,26 @@ def test_a_field_added_later_reads_as_its_default() -> None:
     assert "channel" not in fact.state  # the timeline shows only what was stored
     assert fact.recorded_at == "2026-03-29T01:00:00.000000+00:00"
     assert fact.kind.name == "Evolved"
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2026, 3, 29, 1, 0, tzinfo=UTC),  # whole seconds: no fraction
+        datetime(2026, 3, 29, 1, 0, 0, 120, tzinfo=UTC),
+        datetime(2026, 10, 25, 14, 30, tzinfo=ZoneInfo("Europe/Paris")),
+        datetime(2026, 7, 14, 9, 5, 7, 999999, tzinfo=ZoneInfo("Europe/Paris")),
+        datetime(2026, 1, 1, tzinfo=timezone(timedelta(hours=-5))),
+    ],
+)
+def test_every_stored_form_of_an_instant_reads_as_fixed_width_utc(
+    moment: datetime,
+) -> None:
+    text = instant_text(moment.isoformat())
+    assert text == iso(moment)
+    assert len(text) == 32
+    assert text.endswith("+00:00")
+    assert datetime.fromisoformat(text) == moment
 
 
 # Rows carried from one batch to the next.
