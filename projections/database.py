@@ -103,6 +103,8 @@ class Database:
         recorder = log.recorder
         self._lock = threading.RLock()
         self._memory: sqlite3.Connection | None = None
+        # The event store's table, which the read models read their events from.
+        self.events_table: str | None = getattr(recorder, "events_table_name", None)
         if isinstance(recorder, PostgresApplicationRecorder):
             self.dialect = "postgres"
             self._postgres = recorder.datastore
@@ -114,6 +116,7 @@ class Database:
         else:
             self.dialect = "sqlite"
             self.schema = ""
+            self.events_table = None
             self._memory = sqlite3.connect(
                 ":memory:", check_same_thread=False, isolation_level=None
             )
@@ -135,12 +138,11 @@ class Database:
                     start, limit, stop=stop
                 )
             ]
-        recorder: Any = log.recorder
         position = "notification_id" if self.dialect == "postgres" else "rowid"
         with self.transaction(write=False) as cursor:
             cursor.execute(
                 f"SELECT {position}, originator_id, originator_version, topic, state "
-                f"FROM {self.table(recorder.events_table_name)} "
+                f"FROM {self.table(str(self.events_table))} "
                 f"WHERE {position} >= ? AND {position} <= ? "
                 f"ORDER BY {position} LIMIT ?",
                 (start, _LAST if stop is None else stop, limit),

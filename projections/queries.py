@@ -352,7 +352,8 @@ class ReadModels:
                 "SELECT f.follow_up_id, f.incident_id, i.office, f.kind, f.due_on, "
                 "f.assignee, i.category, i.severity "
                 f"FROM {tables.name('follow_up_states')} f "
-                f"JOIN {tables.name('incidents')} i ON i.incident_id = f.incident_id "
+                f"JOIN {tables.name('incidents')} i "
+                "ON i.report_position = f.report_position "
                 f"WHERE {' AND '.join(conditions)} "
                 "ORDER BY f.due_on, f.follow_up_id",
                 params,

@@ -44,6 +44,9 @@ class Difference:
             f"{name}={value}"
             for name, value in zip(KEYS[self.table], self.key, strict=True)
         )
+        row = self.live or self.rebuilt or {}
+        if row.get("incident_id") and "incident_id" not in KEYS[self.table]:
+            key += f", incident_id={row['incident_id']}"
         if self.live is None:
             return f"{self.table} [{key}]: missing from the live read models"
         if self.rebuilt is None:

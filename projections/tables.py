@@ -16,15 +16,16 @@ if TYPE_CHECKING:
 
 # The columns of each table, in order; the first ones are its key (KEYS).
 #
-# Temporal rows are keyed by ``report_position``, the log position of their
-# incident's report, rather than by the incident's (random) id: the rows that
-# events change are then those of recent incidents, which sit together at the end
-# of the key's order, so applying a batch touches a few pages of each table
-# instead of one page per row, however long the history.
+# Incidents and their temporal rows are keyed by ``report_position``, the log
+# position of the incident's report, rather than by the incident's (random) id:
+# the rows that events change are then those of recent incidents, which sit
+# together at the end of the key's order, so applying a batch touches a few pages
+# of each table instead of one page per row, however long the history. The
+# incidents' ids have an index of their own, which a rebuild builds after loading.
 COLUMNS: dict[str, tuple[str, ...]] = {
     "incidents": (
-        "incident_id",
         "report_position",
+        "incident_id",
         "office",
         "status",
         "occurred_at",
@@ -103,7 +104,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 KEYS: dict[str, tuple[str, ...]] = {
-    "incidents": ("incident_id",),
+    "incidents": ("report_position",),
     "incident_states": ("report_position", "version"),
     "follow_up_states": ("report_position", "follow_up_id", "version"),
     "events": ("position",),
@@ -151,12 +152,18 @@ class Index:
     columns: tuple[str, ...]
     where: str = ""
     suffix: str = ""
+    unique: bool = False
 
 
 # Every index serves a query of projections/queries.py with a range that does
 # not grow with the length of the history (see docs/architecture.md).
 _INDEXES: dict[str, tuple[Index, ...]] = {
-    "incidents": (Index(("office", "occurred_at")), Index(("occurred_at",))),
+    "incidents": (
+        # An incident by its id: the one random key, built after a bulk load.
+        Index(("incident_id",), unique=True),
+        Index(("office", "occurred_at")),
+        Index(("occurred_at",)),
+    ),
     "incident_states": (
         # Summaries as of a past time: every version of the office's incidents.
         Index(("office", "occurred_on")),
@@ -223,8 +230,9 @@ class Tables:
                     [self.bare(table), *index.columns, *filter(None, [index.suffix])]
                 )
                 where = f" WHERE {index.where}" if index.where else ""
+                unique = "UNIQUE " if index.unique else ""
                 cursor.execute(
-                    f"CREATE INDEX IF NOT EXISTS {name} ON {self.name(table)} "
+                    f"CREATE {unique}INDEX IF NOT EXISTS {name} ON {self.name(table)} "
                     f"({', '.join(index.columns)}){where}"
                 )
 

@@ -741,13 +741,20 @@ def test_check_names_the_table_and_key_of_an_altered_row(
     assert len(result.differences) == 1
     difference = result.differences[0]
     assert difference.table == "incidents"
-    assert difference.key == (str(altered),)
+    position = next(
+        notification.id
+        for notification in log.recorder.select_notifications(1, 1000)
+        if notification.originator_id == altered
+    )
+    assert difference.key == (position,)
     assert difference.live is not None
     assert difference.rebuilt is not None
     assert difference.live["category"] == "physical_aggression"
     assert difference.rebuilt["category"] == "waiting_time"
     described = difference.describe()
-    assert described.startswith(f"incidents [incident_id={altered}]")
+    assert described.startswith(
+        f"incidents [report_position={position}, incident_id={altered}]"
+    )
     assert "category" in described
     assert "physical_aggression" in described
 
@@ -758,7 +765,7 @@ def test_check_names_the_table_and_key_of_an_altered_row(
     differences = replay.check(projector).differences
     assert {(d.table, d.key) for d in differences} == {
         ("events", (3,)),
-        ("incidents", (str(altered),)),
+        ("incidents", (position,)),
     }
     missing = next(d for d in differences if d.table == "events")
     assert missing.live is None
@@ -773,7 +780,7 @@ def test_check_names_the_table_and_key_of_an_altered_row(
         )
     differences = replay.check(projector).differences
     assert [(d.table, d.key) for d in differences] == [
-        ("incidents", (str(altered),)),
+        ("incidents", (position,)),
         ("events", (3,)),
         ("events", (999999,)),
     ]

@@ -83,7 +83,7 @@ def replay_then_check_then_tamper(env: dict[str, str], alter: Alter) -> None:
     tampered = run(env, "replay", "--check")
     output = tampered.stdout + tampered.stderr
     assert tampered.returncode == 1, output
-    assert f"incidents [incident_id={incident_id}]" in output
+    assert f", incident_id={incident_id}]: category: live" in output
     assert "category" in output
     assert "1 read-model rows differ" in output
     print(f"--check after altering {table} ({incident_id}):\n{output.strip()}")
