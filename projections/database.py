@@ -19,8 +19,6 @@ from eventsourcing.persistence import Notification, OperationalError
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
-from projections.facts import hyphenated
-
 if TYPE_CHECKING:
     from incidents.application import IncidentLog
 
@@ -138,28 +136,28 @@ class Database:
                     start, limit, stop=stop
                 )
             ]
-        position = "notification_id" if self.dialect == "postgres" else "rowid"
+        if self.dialect == "postgres":
+            position, originator = "notification_id", "CAST(originator_id AS TEXT)"
+        else:
+            position, originator = "rowid", _SQLITE_ID_TEXT
         with self.transaction(write=False) as cursor:
             cursor.execute(
-                f"SELECT {position}, originator_id, originator_version, topic, state "
+                f"SELECT {position}, {originator}, originator_version, topic, state "
                 f"FROM {self.table(str(self.events_table))} "
                 f"WHERE {position} >= ? AND {position} <= ? "
                 f"ORDER BY {position} LIMIT ?",
                 (start, _LAST if stop is None else stop, limit),
             )
-            rows = cursor.fetchall()
-        # SQLite keeps the id as 32 hexadecimal digits, PostgreSQL as a uuid.
-        text = str if self.dialect == "postgres" else hyphenated
-        return [
-            Notification(
-                id=row[0],
-                originator_id=text(row[1]),
-                originator_version=row[2],
-                topic=row[3],
-                state=bytes(row[4]),
-            )
-            for row in rows
-        ]
+            return [
+                Notification(
+                    id=row[0],
+                    originator_id=row[1],
+                    originator_version=row[2],
+                    topic=row[3],
+                    state=bytes(row[4]),
+                )
+                for row in cursor.fetchall()
+            ]
 
     def table(self, name: str) -> str:
         """Return the table name, qualified by the schema where there is one."""
@@ -293,6 +291,15 @@ class Database:
                 connection.rollback()
 
 
+# An originator's id as text in the usual hyphenated form: the form SQLite keeps
+# it in (32 hexadecimal digits, as eventsourcing writes a UUID) is cut there, in
+# C, rather than in Python for every event.
+_SQLITE_ID_TEXT = (
+    "CASE WHEN length(originator_id) = 32 THEN lower(substr(originator_id, 1, 8) "
+    "|| '-' || substr(originator_id, 9, 4) || '-' || substr(originator_id, 13, 4) "
+    "|| '-' || substr(originator_id, 17, 4) || '-' || substr(originator_id, 21)) "
+    "ELSE originator_id END"
+)
 # Past the last position any log can reach (a 64-bit signed integer).
 _LAST = 2**63 - 1
 

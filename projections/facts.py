@@ -53,7 +53,7 @@ def instant_text(text: str) -> str:
     return iso(datetime.fromisoformat(text))
 
 
-def hyphenated(hex_: str) -> str:
+def _hyphenated(hex_: str) -> str:
     """Return a UUID's text as ``str(UUID(hex_))`` does, without making the UUID."""
     if len(hex_) == 32 and hex_.islower():
         return f"{hex_[:8]}-{hex_[8:12]}-{hex_[12:16]}-{hex_[16:20]}-{hex_[20:]}"
@@ -177,7 +177,7 @@ def _transcoded(value: dict[str, Any]) -> Any:
     if name == "datetime_iso":
         return instant_text(data)
     if name == "uuid_hex":
-        return hyphenated(data)
+        return _hyphenated(data)
     if name == "date_iso":
         return data
     if name == "contact_aesgcm":
