@@ -57,26 +57,15 @@ Row = dict[str, Any]
 
 
 def paris_day(instant: str) -> str:
-    """Return the calendar day in Paris of a stored instant, as YYYY-MM-DD."""
-    return datetime.fromisoformat(instant).astimezone(PARIS).date().isoformat()
+    """Return the calendar day in Paris of a stored instant, as YYYY-MM-DD.
 
-
-_DAYS_BY_HOUR: dict[str, str] = {}
-
-
-def recorded_day(instant: str) -> str:
-    """Return the day in Paris of a stored UTC instant, remembered by UTC hour.
-
-    Paris is a whole number of hours from UTC and changes offset on the hour,
-    so every instant of one UTC hour falls on the same day there.
+    Paris has been one or two hours ahead of UTC since the 1970s: a UTC instant
+    before 22:00 falls on the same date there, read from its text. Only the last
+    two hours of a UTC day, and instants in other forms, are converted.
     """
-    hour = instant[:13]
-    day = _DAYS_BY_HOUR.get(hour)
-    if day is None:
-        if len(_DAYS_BY_HOUR) > 10_000:
-            _DAYS_BY_HOUR.clear()
-        day = _DAYS_BY_HOUR[hour] = paris_day(instant)
-    return day
+    if instant[11:13] < "22" and instant.endswith("+00:00") and instant >= "1980":
+        return instant[:10]
+    return datetime.fromisoformat(instant).astimezone(PARIS).date().isoformat()
 
 
 @dataclass
@@ -256,7 +245,7 @@ class _Batch:
     def apply(self, fact: Fact) -> None:
         """Apply one fact to the rows of the batch."""
         kind, recorded_at, incident_id = fact.kind, fact.recorded_at, fact.originator_id
-        day = recorded_day(recorded_at)
+        day = paris_day(recorded_at)
         handler = _HANDLERS.get(kind.topic)
         office = None
         if kind.topic == REPORTED:

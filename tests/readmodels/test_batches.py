@@ -30,6 +30,7 @@ from projections.facts import (
     read_fact,
     read_facts,
 )
+from projections.handlers import paris_day
 from projections.projector import Projector
 from projections.queries import ReadModels
 from projections.tables import COLUMNS, Tables
@@ -222,6 +223,27 @@ def test_every_stored_form_of_an_instant_reads_as_fixed_width_utc(
     assert len(text) == 32
     assert text.endswith("+00:00")
     assert datetime.fromisoformat(text) == moment
+
+
+def test_the_paris_day_of_an_instant_read_from_its_text_is_the_converted_one() -> None:
+    # Every quarter hour around both changes of offset, and a spread of years.
+    starts = [
+        datetime(2026, 3, 28, 12, tzinfo=UTC),
+        datetime(2026, 10, 24, 12, tzinfo=UTC),
+    ]
+    moments = [
+        start + timedelta(minutes=15 * step) for start in starts for step in range(192)
+    ]
+    moments += [
+        datetime(year, month, 1, hour, 59, 59, 999999, tzinfo=UTC)
+        for year in (1979, 1980, 1996, 2021, 2040)
+        for month in (1, 6, 12)
+        for hour in (0, 21, 22, 23)
+    ]
+    for moment in moments:
+        expected = moment.astimezone(PARIS).date().isoformat()
+        assert paris_day(iso(moment)) == expected, moment
+        assert paris_day(moment.isoformat()) == expected, moment
 
 
 # Rows carried from one batch to the next.
