@@ -78,17 +78,13 @@ class Settings:
     sizes: tuple[int, int, int] = SIZES
     seconds: float = 3.0  # per timed write or HTTP phase
     rounds: int = 3  # interleaved rounds of the write and HTTP phases
-    repeat: int = 3  # interleaved runs of each history phase, up to 100,000
+    repeat: int = 3  # interleaved runs of each history phase, rounds of queries
     samples: int = 300  # timings of each query
     budget: float = 20.0  # seconds of query timings at most, per size
 
     @classmethod
     def quick(cls) -> Settings:
         return cls(QUICK_SIZES, seconds=1.0, rounds=3, repeat=1, samples=100, budget=3)
-
-    def repeat_for(self, size: int) -> int:
-        """Run the long phases of the largest histories once."""
-        return self.repeat if size <= SIZES[1] else 1
 
 
 def machine(postgres_url: str | None) -> dict[str, Any]:
@@ -181,19 +177,15 @@ def run_backend(
             seconds=settings.seconds,
             rounds=settings.rounds,
         )
-        histories: dict[str, dict[str, Any]] = {}
-        for size in settings.sizes:
-            histories.update(
-                history.measure(
-                    stores,
-                    folder,
-                    [size],
-                    repeat=settings.repeat_for(size),
-                    samples=settings.samples,
-                    budget=settings.budget,
-                    say=say,
-                )
-            )
+        histories = history.measure(
+            stores,
+            folder,
+            list(settings.sizes),
+            repeat=settings.repeat,
+            samples=settings.samples,
+            budget=settings.budget,
+            say=say,
+        )
     figures = ratios(settings.sizes, wrote, served, histories)
     return {
         **figures,

@@ -9,10 +9,10 @@ phases of ``benchmarks.readmodels`` and ``benchmarks.evidence``):
   read model from the first event;
 - raw_read: page through the stored rows; verify: ``incidents verify``'s work.
 
-Then, on the rebuilt read models, the queries a safety officer and an auditor
-make: an office's summary over the last 30 days, an incident's timeline, and
-an office's summary over 30 days as known 15 days ago (as of), each timed many
-times over random offices and incidents.
+Then, once every size is written, the queries a safety officer and an auditor
+make, in rounds that take every size in turn: an office's summary over the last
+30 days, an incident's timeline, and an office's summary over 30 days as known
+15 days ago (as of), each timed many times over random offices and incidents.
 """
 
 from __future__ import annotations
@@ -174,22 +174,55 @@ def measure(
     budget: float,
     say: Callable[[str], None],
 ) -> dict[str, dict[str, Any]]:
-    """Populate each size afresh and measure every phase and query on it."""
+    """Populate each size afresh, measure its phases, then time the queries.
+
+    The queries' latencies are compared across sizes, so they are timed in
+    ``repeat`` rounds that take every size in turn, once all are written: a busy
+    moment of the machine then falls on every size alike. Each percentile is
+    the median of the rounds'.
+    """
     today = date.today()
     figures: dict[str, dict[str, Any]] = {}
-    for size in sizes:
-        url = stores.new(f"history-{size}")
-        say(f"writing about {size:,} events")
-        written = populate(url, size, today)
-        say(f"rebuilding and verifying {written['events']:,} events")
-        phases = measure_phases(url, folder / f"evidence-{size}", repeat)
-        say("timing the queries")
-        queries = measure_queries(url, today, samples=samples, budget=budget)
-        figures[str(size)] = {
-            **written,
-            **phases,
-            **queries,
-            "store_mib": stores.size(url) / 2**20,
+    urls: dict[int, str] = {}
+    try:
+        for size in sizes:
+            url = urls[size] = stores.new(f"history-{size}")
+            say(f"writing about {size:,} events")
+            written = populate(url, size, today)
+            say(f"rebuilding and verifying {written['events']:,} events")
+            phases = measure_phases(url, folder / f"evidence-{size}", repeat)
+            figures[str(size)] = {
+                **written,
+                **phases,
+                "store_mib": stores.size(url) / 2**20,
+            }
+        say(f"timing the queries, {repeat} round(s) over every size")
+        rounds: dict[int, list[dict[str, dict[str, float]]]] = {
+            size: [] for size in sizes
         }
-        stores.remove(url)
+        for _ in range(repeat):
+            for size in sizes:
+                rounds[size].append(
+                    measure_queries(
+                        urls[size], today, samples=samples, budget=budget / repeat
+                    )
+                )
+        for size in sizes:
+            figures[str(size)].update(_median_percentiles(rounds[size]))
+    finally:
+        for url in urls.values():
+            stores.remove(url)
     return figures
+
+
+def _median_percentiles(
+    rounds: list[dict[str, dict[str, float]]],
+) -> dict[str, dict[str, float]]:
+    """Return each query's percentiles as the medians of the rounds' own."""
+    return {
+        query: {
+            key: statistics.median(timings[query][key] for timings in rounds)
+            for key in rounds[0][query]
+        }
+        for query in rounds[0]
+    }
