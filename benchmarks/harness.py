@@ -84,7 +84,7 @@ class Settings:
 
     @classmethod
     def quick(cls) -> Settings:
-        return cls(QUICK_SIZES, seconds=1.0, rounds=3, repeat=1, samples=100, budget=3)
+        return cls(QUICK_SIZES, seconds=1.0, rounds=3, repeat=3, samples=100, budget=3)
 
 
 def machine(postgres_url: str | None) -> dict[str, Any]:
