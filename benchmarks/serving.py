@@ -104,7 +104,7 @@ def serve(crud_url: str) -> None:
     from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
     from web import create_app
-    from web.cli import SERVE_THREADS
+    from web.config import SERVE_THREADS
 
     app = create_app()
     dispatcher = DispatcherMiddleware(app, {"/crud": crud_app(crud_url)})

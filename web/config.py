@@ -14,6 +14,8 @@ DATABASE_FILE = "incidents.sqlite3"
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 FALSE_WORDS = frozenset({"0", "false", "no", "off"})
+# Requests one web process answers at once (waitress threads).
+SERVE_THREADS = 8
 
 
 def default_instance_path() -> Path:

@@ -23,6 +23,24 @@ def test_importing_the_packages_opens_and_creates_nothing(tmp_path: Path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_the_command_line_loads_the_benchmarks_only_when_bench_runs():
+    code = (
+        "import sys, web.cli\n"
+        "loaded = sorted(m for m in sys.modules if m.split('.')[0] == 'benchmarks')\n"
+        "print(','.join(loaded))"
+    )
+
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        check=True,
+        timeout=60,
+        capture_output=True,
+        text=True,
+    )
+
+    assert result.stdout.strip() == ""
+
+
 def test_healthz_answers_ok(tmp_path: Path):
     app = create_app(
         {

@@ -1,0 +1,47 @@
+"""Run the ``incidents`` command line: one module per group of commands."""
+
+from __future__ import annotations
+
+import click
+
+from web.cli import backups, bench, demo, evidence, people, privacy, readmodels, serving
+
+# The commands that run until stopped, and log as a service does.
+SERVICES = frozenset({"serve", "project"})
+
+
+@click.group()
+@click.version_option(package_name="incidents")
+@click.pass_context
+def main(context: click.Context) -> None:
+    """Keep the incident log of the mediators' post offices.
+
+    The store is named by INCIDENTS_DATABASE_URL (default: a SQLite file in the
+    instance folder).
+    """
+    if context.invoked_subcommand in SERVICES:
+        # Services log JSON lines to standard error (docs/operations.md); the
+        # other commands speak to a person and keep Python's plain warnings.
+        from web.logs import configure_logging
+
+        configure_logging()
+
+
+for command in (
+    serving.serve,
+    serving.project,
+    demo.demo,
+    readmodels.replay,
+    people.users,
+    people.tokens,
+    privacy.erase,
+    privacy.retention,
+    backups.backup,
+    backups.restore,
+    bench.bench,
+    evidence.verify,
+    evidence.checkpoint,
+    evidence.export,
+    evidence.verify_bundle,
+):
+    main.add_command(command)

@@ -1,0 +1,86 @@
+"""Measure the product side by side with its baselines (BENCHMARKS.md).
+
+The benchmarks import the product, never the reverse: the harness is loaded
+only when the command runs.
+"""
+
+from __future__ import annotations
+
+import time
+
+import click
+
+
+@click.command()
+@click.option(
+    "--quick", is_flag=True, help="Smaller histories, shorter phases: a few minutes."
+)
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print one JSON object with every figure."
+)
+@click.option(
+    "--backend",
+    "backends",
+    multiple=True,
+    type=click.Choice(["sqlite", "postgresql"]),
+    help="Measure only this backend (repeat for both; default: both).",
+)
+@click.option(
+    "--postgres-url",
+    envvar="INCIDENTS_BENCH_POSTGRES_URL",
+    show_envvar=True,
+    help="A PostgreSQL server whose user may create databases, e.g. "
+    "postgresql://postgres:pw@127.0.0.1:5432/postgres (default: from the "
+    "POSTGRES_HOST, _PORT, _USER and _PASSWORD variables).",
+)
+@click.option("--sizes", type=int, nargs=3, hidden=True)
+@click.option("--seconds", type=click.FloatRange(0.05, 600), hidden=True)
+def bench(
+    quick: bool,
+    as_json: bool,
+    backends: tuple[str, ...],
+    postgres_url: str | None,
+    sizes: tuple[int, int, int] | None,
+    seconds: float | None,
+) -> None:
+    """Measure writes, HTTP, rebuild, verify and queries; judge the targets.
+
+    Everything runs on this machine, in throwaway stores, side by side, so that
+    the ratios hold however busy the machine is (BENCHMARKS.md). The full run
+    writes histories of 10,000, 100,000 and 1,000,000 events and takes tens of
+    minutes; --quick keeps to a couple of minutes with smaller ones.
+    """
+    from dataclasses import replace
+
+    from benchmarks.harness import Settings, UnusableServerError, dumps, render, run
+    from benchmarks.stores import postgres_server_url
+
+    settings = Settings.quick() if quick else Settings()
+    if sizes is not None:
+        if not 0 < sizes[0] <= sizes[1] <= sizes[2]:
+            raise click.BadParameter("give three growing sizes", param_hint="--sizes")
+        settings = replace(settings, sizes=sizes, samples=20, budget=1, repeat=1)
+    if seconds is not None:
+        settings = replace(settings, seconds=seconds)
+    chosen = list(backends or ("sqlite", "postgresql"))
+    server = postgres_server_url(postgres_url)
+    if "postgresql" in chosen and not server:
+        if backends:
+            raise click.UsageError(
+                "--backend postgresql needs --postgres-url or "
+                "INCIDENTS_BENCH_POSTGRES_URL."
+            )
+        click.echo(
+            "No PostgreSQL server given (--postgres-url): measuring SQLite only.",
+            err=True,
+        )
+    started = time.monotonic()
+
+    def say(text: str) -> None:
+        click.echo(f"[{time.monotonic() - started:6.0f} s] {text}", err=True)
+
+    try:
+        result = run(chosen, settings, server, say)
+    except UnusableServerError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(dumps(result) if as_json else render(result))

@@ -1,0 +1,62 @@
+"""What every command shares: the store it opens, who acts, how errors end."""
+
+from __future__ import annotations
+
+import functools
+import getpass
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import ParamSpec, TypeVar
+
+import click
+from eventsourcing.persistence import PersistenceError
+
+from incidents.application import IncidentLog
+from incidents.bootstrap import open_incident_log
+from incidents.errors import IncidentsError
+from incidents.persistence import redact
+from web.config import default_instance_path, settings_from_environment
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
+    """Turn the domain's and the store's errors into a message and exit code 1."""
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except IncidentsError as error:
+            raise click.ClickException(error.message) from None
+        except PersistenceError as error:
+            raise click.ClickException(
+                f"Cannot use the database {redact(database_url())}: {error}"
+            ) from None
+
+    return wrapper
+
+
+def database_url() -> str:
+    url: str = settings_from_environment(default_instance_path())["DATABASE_URL"]
+    return url
+
+
+def open_log() -> IncidentLog:
+    return open_incident_log(database_url())
+
+
+def cli_actor() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+def write_private(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as file:
+        file.write(text)

@@ -1,0 +1,178 @@
+"""The auditors' commands: verify the history, sign checkpoints, export evidence."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from incidents.application import IncidentLog
+from web.cli.common import open_log, reports_errors
+from web.config import default_instance_path, settings_from_environment
+
+if TYPE_CHECKING:
+    from incidents.evidence import Checkpoint, Evidence
+
+
+# Verifiable history (ADR 0008).
+
+
+def open_evidence(log: IncidentLog) -> Evidence:
+    from incidents.evidence import Evidence
+
+    settings = settings_from_environment(default_instance_path())
+    return Evidence(log, signing_key_path=Path(settings["SIGNING_KEY_PATH"]))
+
+
+def _read_held(paths: tuple[Path, ...]) -> list[Checkpoint]:
+    from incidents.evidence import read_checkpoints
+
+    held: list[Checkpoint] = []
+    for path in paths:
+        try:
+            held.extend(read_checkpoints(path))
+        except (OSError, ValueError) as error:
+            raise click.ClickException(
+                f"Cannot read a checkpoint from {path}: {error}"
+            ) from None
+    return held
+
+
+HELD_CHECKPOINTS = click.option(
+    "--checkpoint",
+    "held",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A checkpoint you kept (JSON), which the history must extend (repeat).",
+)
+
+
+@click.command()
+@HELD_CHECKPOINTS
+@click.option(
+    "--no-seal",
+    is_flag=True,
+    help="Seal no new events first: check only what the ledger holds.",
+)
+@reports_errors
+def verify(held: tuple[Path, ...], no_seal: bool) -> None:
+    """Check that no stored event was changed, removed, inserted or reordered.
+
+    Every event is hashed again from its stored bytes and compared with the
+    ledger and every signed checkpoint. Exit 1 names the first bad position.
+    """
+    from incidents.evidence import LedgerDamagedError
+
+    checkpoints = _read_held(held)
+    evidence = open_evidence(open_log())
+    if not no_seal:
+        try:
+            sealed = evidence.seal()
+        except LedgerDamagedError as error:
+            click.echo(f"Sealing nothing new: {error.message}", err=True)
+        else:
+            if sealed:
+                click.echo(f"Sealed {sealed} new events into the ledger.", err=True)
+    result = evidence.verify(held=checkpoints)
+    first = result.first_problem
+    if first is not None:
+        for problem in result.problems[1:]:
+            click.echo(f"Also: {problem.kind}: {problem.reason}", err=True)
+        raise click.ClickException(
+            f"History damaged at position {first.position} ({first.kind}): "
+            f"{first.reason}"
+        )
+    click.echo(
+        f"Verified {result.checked} events up to position {result.position} "
+        f"against the ledger and {result.checkpoints} signed checkpoints."
+    )
+    if result.pending:
+        click.echo(f"{result.pending} newer events are not sealed yet.")
+    click.echo(f"Head: {result.head.hex()}")
+
+
+@click.command()
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Also write the checkpoint to this file, to keep it elsewhere.",
+)
+@reports_errors
+def checkpoint(output: Path | None) -> None:
+    """Seal the newest events and sign a checkpoint; print it as JSON.
+
+    Keep the JSON outside the service: `incidents verify --checkpoint FILE` and
+    `incidents verify-bundle --checkpoint FILE` prove later that the history
+    still extends it.
+    """
+    from incidents.evidence.signing import dumps_checkpoint
+
+    evidence = open_evidence(open_log())
+    signed = evidence.checkpoint()
+    text = dumps_checkpoint(signed)
+    if output is not None:
+        output.write_text(text, encoding="ascii")
+    click.echo(
+        f"Checkpoint of {signed.size} events (position {signed.position}) signed "
+        f"at {signed.time} by key {signed.key_id}.",
+        err=True,
+    )
+    click.echo(text, nl=False)
+
+
+@click.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@reports_errors
+def export(path: Path) -> None:
+    """Write an evidence bundle to PATH: a new directory, or a file ending in .zip.
+
+    The bundle holds every event with its hashes, a fresh signed checkpoint,
+    the public key and a signed manifest; `incidents verify-bundle` (or a copy
+    of incidents/evidence/bundle_verifier.py) checks it offline.
+    """
+    evidence = open_evidence(open_log())
+    summary = evidence.export(path)
+    signed = summary.checkpoint
+    click.echo(
+        f"Exported {summary.events} events (up to position {summary.position}) "
+        f"to {path}, signed at {signed.time} by key {signed.key_id}."
+    )
+    click.echo(f"Head: {summary.head.hex()}")
+    click.echo(
+        f"Check it with: incidents verify-bundle {path} --key-id {signed.key_id}"
+    )
+
+
+@click.command("verify-bundle")
+@click.argument("path", type=click.Path(exists=True, path_type=Path), metavar="BUNDLE")
+@click.option(
+    "--public-key",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="PEM file of the public key you trust.",
+)
+@click.option("--key-id", help="Fingerprint (16 hex digits) of the key you trust.")
+@HELD_CHECKPOINTS
+def verify_bundle(
+    path: Path, public_key: Path | None, key_id: str | None, held: tuple[Path, ...]
+) -> None:
+    """Check an evidence bundle offline; exit 1 saying where it was altered.
+
+    Needs no database: only incidents/evidence/bundle_verifier.py.
+    """
+    from incidents.evidence import bundle_verifier
+
+    try:
+        pem = public_key.read_bytes() if public_key is not None else None
+        kept = [
+            item for file in held for item in bundle_verifier.read_checkpoint_file(file)
+        ]
+    except (OSError, ValueError) as error:
+        raise click.ClickException(str(error)) from None
+    report = bundle_verifier.verify_bundle(
+        path, public_key_pem=pem, key_id=key_id, held=kept
+    )
+    for line in report.describe():
+        click.echo(line, err=not report.ok)
+    if not report.ok:
+        raise click.exceptions.Exit(1)

@@ -1,0 +1,142 @@
+"""Serve the web application, and keep the read models as a process of its own."""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import threading
+import time
+from typing import Any
+
+import click
+from eventsourcing.postgres import PostgresApplicationRecorder
+
+from incidents.application import IncidentLog
+from incidents.persistence import redact
+from web.cli.common import open_log, reports_errors
+from web.cli.evidence import open_evidence
+from web.config import SERVE_THREADS
+
+SHUTDOWN_GRACE_SECONDS = 20
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--threads", default=SERVE_THREADS, show_default=True, type=click.IntRange(1, 64)
+)
+@reports_errors
+def serve(host: str, port: int, threads: int) -> None:
+    """Serve the web application with waitress."""
+    import waitress
+
+    from web import create_app
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt  # unwinds server.run() in this, the main thread
+
+    # Before the socket listens: a SIGTERM that comes as soon as a client can
+    # connect must stop the server gracefully, not kill it.
+    signal.signal(signal.SIGTERM, stop)
+    app: Any = None
+    server: Any = None
+    with contextlib.suppress(KeyboardInterrupt):
+        app = create_app()
+        server = waitress.create_server(
+            app, host=host, port=port, threads=threads, ident="incidents"
+        )
+        click.echo(
+            f"Serving http://{host}:{port}/ from {redact(app.config['DATABASE_URL'])}",
+            err=True,
+        )
+        server.run()
+    if server is not None:
+        # Graceful: accept nothing new, let the requests in flight be answered,
+        # then stop the threads that follow the log at a batch boundary.
+        server.close()
+        deadline = time.monotonic() + SHUTDOWN_GRACE_SECONDS
+        while time.monotonic() < deadline and _serving(server):
+            server.asyncore.loop(timeout=0.05, map=server._map, count=1)
+        server.task_dispatcher.shutdown(cancel_pending=True, timeout=1)
+    if app is not None:
+        app.extensions["incident_log"].close()
+    click.echo("Stopped: requests in flight answered, read models at rest.", err=True)
+
+
+def _serving(server: Any) -> bool:
+    """Tell whether waitress still has a request to run or an answer to send."""
+    dispatcher = server.task_dispatcher
+    if dispatcher.active_count or dispatcher.queue:
+        return True
+    return any(
+        getattr(channel, "total_outbufs_len", 0) or getattr(channel, "requests", None)
+        for channel in list(server._map.values())
+    )
+
+
+@click.command()
+@click.option(
+    "--poll-interval",
+    default=0.02,
+    show_default=True,
+    type=click.FloatRange(0.01, 60),
+    help="Seconds between looks at the log when it is idle (on PostgreSQL, "
+    "every save also wakes it at once).",
+)
+@click.option(
+    "--no-seal",
+    is_flag=True,
+    help="Leave sealing the ledger to another process (a web process following "
+    "the log, or another `incidents project`).",
+)
+@reports_errors
+def project(poll_interval: float, no_seal: bool) -> None:
+    """Keep the read models up to date, as a process of its own, until stopped.
+
+    It also seals new events into the evidence ledger and signs checkpoints, in
+    a thread: run it beside web processes started with INCIDENTS_FOLLOW_LOG=0
+    (docs/scaling.md).
+    """
+    from projections.projector import Projector
+
+    log = open_log()
+    projector = Projector(log)
+    evidence = None if no_seal else open_evidence(log)
+    stopping = threading.Event()
+
+    def stop(signum: int, frame: object) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    click.echo(f"Following the log from position {projector.position()}.", err=True)
+    projector.start(poll_interval=poll_interval)
+    if evidence is not None:
+        evidence.start()
+    _wake_on_saves_elsewhere(log, stopping)
+    # Each thread stops after the batch in progress.
+    if evidence is not None:
+        evidence.stop()
+    projector.stop()
+    click.echo(f"Stopped at position {projector.position()}.", err=True)
+
+
+def _wake_on_saves_elsewhere(log: IncidentLog, stopping: threading.Event) -> None:
+    """Wake this process's followers whenever any process saves, until stopped.
+
+    PostgreSQL notifies a channel with every save (eventsourcing issues NOTIFY
+    in the inserting transaction); elsewhere the followers poll.
+    """
+    recorder = log.recorder
+    if not isinstance(recorder, PostgresApplicationRecorder):
+        while not stopping.wait(0.5):
+            pass
+        return
+    with recorder.datastore.get_connection() as connection:
+        connection.execute(f'LISTEN "{recorder.channel_name}"')
+        while not stopping.is_set():
+            if any(True for _ in connection.notifies(timeout=0.2, stop_after=1)):
+                head = recorder.max_notification_id() or 0
+                for listener in list(log.save_listeners):
+                    listener(head)
