@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -171,7 +172,9 @@ def test_the_list_filters_by_status_category_severity_and_days(api: Api):
 
     assert ids("category=theft&severity=3") == [str(kept)]
     assert ids("status=closed") == [str(old)]
-    day = (yesterday - timedelta(days=9)).date().isoformat()
+    # The list filters by the day in Paris, which is not UTC's from 22:00 or 23:00.
+    paris = ZoneInfo("Europe/Paris")
+    day = (yesterday - timedelta(days=9)).astimezone(paris).date().isoformat()
     assert ids(f"from={day}&to={day}") == [str(old)]
 
 
