@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING
 from uuid import UUID
@@ -13,6 +14,12 @@ if TYPE_CHECKING:
     from projections.queries import ReadModels
 
 
+def contacts_due(read_models: ReadModels, *, cutoff: datetime) -> list[UUID]:
+    """Return the incidents closed before ``cutoff`` that still hold a contact."""
+    read_models.projector.catch_up()
+    return read_models.contacts_closed_before(cutoff)
+
+
 def erase_contacts_closed_before(
     log: IncidentLog, read_models: ReadModels, *, cutoff: datetime, reason: str
 ) -> list[UUID]:
@@ -21,8 +28,13 @@ def erase_contacts_closed_before(
     Idempotent: an erased incident no longer holds a contact, so a second run
     with the same cutoff erases nothing.
     """
-    read_models.projector.catch_up()
-    due = read_models.contacts_closed_before(cutoff)
-    for incident_id in due:
+    return list(erase_contacts(log, contacts_due(read_models, cutoff=cutoff), reason))
+
+
+def erase_contacts(
+    log: IncidentLog, incident_ids: Iterable[UUID], reason: str
+) -> Iterator[UUID]:
+    """Erase the contact of each incident in turn, yielding each once erased."""
+    for incident_id in incident_ids:
         log.erase_personal_data(incident_id, actor=RETENTION_ACTOR, reason=reason)
-    return due
+        yield incident_id

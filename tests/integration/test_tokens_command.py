@@ -57,6 +57,7 @@ def amina(instance: Path) -> str:
         "mediator",
         "--office",
         "nanterre-centre",
+        "--no-password",
     )
     assert added.returncode == 0, added.stderr
     return "amina"

@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import click
 
-from web.cli import backups, bench, demo, evidence, people, privacy, readmodels, serving
+from web.cli import (
+    backups,
+    bench,
+    demo,
+    evidence,
+    people,
+    privacy,
+    readmodels,
+    serving,
+    tokens,
+)
 
 # The commands that run until stopped, and log as a service does.
 SERVICES = frozenset({"serve", "project"})
 
 
-@click.group()
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="incidents")
 @click.pass_context
 def main(context: click.Context) -> None:
@@ -33,7 +43,7 @@ for command in (
     demo.demo,
     readmodels.replay,
     people.users,
-    people.tokens,
+    tokens.tokens,
     privacy.erase,
     privacy.retention,
     backups.backup,

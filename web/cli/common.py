@@ -22,8 +22,22 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
+# Exit codes (docs/operations.md): 0 done; 1 refused, or damage found; 2 a usage
+# error (click's own); 3 the store cannot be used; 4 a key is missing.
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_STORE = 3
+EXIT_MISSING_KEY = 4
+
+
+class StoreUnusable(click.ClickException):
+    """Say that the store cannot be reached or used, with exit code 3."""
+
+    exit_code = EXIT_STORE
+
+
 def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
-    """Turn the domain's and the store's errors into a message and exit code 1."""
+    """Turn the domain's errors into a message and exit code 1, the store's into 3."""
 
     @functools.wraps(command)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -32,7 +46,7 @@ def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
         except IncidentsError as error:
             raise click.ClickException(error.message) from None
         except PersistenceError as error:
-            raise click.ClickException(
+            raise StoreUnusable(
                 f"Cannot use the database {redact(database_url())}: {error}"
             ) from None
 

@@ -1,15 +1,31 @@
-"""Manage people and their API tokens."""
+"""Manage the people who use the log: register, list, change, deactivate."""
 
 from __future__ import annotations
 
-import sys
-from uuid import UUID
-
 import click
 
-from incidents.errors import InvalidInputError
 from incidents.vocabulary import Role
 from web.cli.common import cli_actor, open_log, reports_errors
+from web.cli.passwords import new_password
+
+ROLES = click.Choice([role.value for role in Role])
+PASSWORD_STDIN = click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the password from the first line of standard input "
+    "(otherwise it is asked twice at the terminal).",
+)
+OFFICES = click.option(
+    "--office",
+    "offices",
+    multiple=True,
+    metavar="CODE",
+    help="An office the person covers (repeat); none means every office.",
+)
+
+
+def _scope(offices: list[str] | None) -> str:
+    return "every office" if offices is None else ", ".join(offices)
 
 
 @click.group()
@@ -19,24 +35,14 @@ def users() -> None:
 
 @users.command("add")
 @click.argument("name")
-@click.option(
-    "--role",
-    required=True,
-    type=click.Choice([role.value for role in Role]),
-    help="What the person may do.",
-)
-@click.option(
-    "--office",
-    "offices",
-    multiple=True,
-    metavar="CODE",
-    help="An office the person covers (repeat); none means every office.",
-)
+@click.option("--role", required=True, type=ROLES, help="What the person may do.")
+@OFFICES
 @click.option("--display-name", default=None, help="How the person is shown.")
+@PASSWORD_STDIN
 @click.option(
-    "--password-stdin",
+    "--no-password",
     is_flag=True,
-    help="Read the password from the first line of standard input.",
+    help="Register a person who cannot sign in on the pages (API tokens only).",
 )
 @reports_errors
 def add_user(
@@ -45,15 +51,19 @@ def add_user(
     offices: tuple[str, ...],
     display_name: str | None,
     password_stdin: bool,
+    no_password: bool,
 ) -> None:
-    """Register a person with a role and the offices they cover."""
-    password = None
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-        if not password:
-            raise InvalidInputError.field(
-                "password", "Standard input held no password."
-            )
+    """Register a person with a role and the offices they cover.
+
+    \b
+    Examples:
+      incidents users add amina --role mediator --office nanterre-centre
+      printf '%s\\n' "$PASSWORD" | incidents users add paul --role officer \\
+          --password-stdin
+    """
+    if no_password and password_stdin:
+        raise click.UsageError("Give --password-stdin or --no-password, not both.")
+    password = None if no_password else new_password(from_stdin=password_stdin)
     log = open_log()
     user = log.register_user(
         actor=cli_actor(),
@@ -63,41 +73,64 @@ def add_user(
         display_name=display_name,
         password=password,
     )
-    scope = "every office" if user["offices"] is None else ", ".join(user["offices"])
-    click.echo(f"Registered {user['name']} ({user['role']}) for {scope}.")
-
-
-@click.group()
-def tokens() -> None:
-    """Issue and revoke the API tokens people use as bearer tokens."""
-
-
-@tokens.command("issue")
-@click.argument("name")
-@click.option("--label", default=None, help="What the token is for, e.g. a device.")
-@reports_errors
-def issue_token(name: str, label: str | None) -> None:
-    """Issue an API token for a person; print it alone on the last line.
-
-    The token is shown only this once: the log keeps its hash, never the token.
-    """
-    log = open_log()
-    issued = log.issue_token(name, actor=cli_actor(), label=label)
-    described = f" ({label})" if label else ""
     click.echo(
-        f"Issued token {issued.token_id}{described} to {name}; "
-        "it is shown only now, on the next line:"
+        f"Registered {user['name']} ({user['role']}) for {_scope(user['offices'])}."
     )
-    click.echo(issued.token)
 
 
-@tokens.command("revoke")
-@click.argument("name")
-@click.argument("token_id", type=click.UUID)
-@click.option("--reason", required=True, help="Why the token must open nothing more.")
+@users.command("list")
 @reports_errors
-def revoke_token(name: str, token_id: UUID, reason: str) -> None:
-    """Revoke an API token of a person, by its id."""
+def list_users() -> None:
+    """List every person: name, role, offices, state and API tokens."""
+    people = open_log().list_users()
+    for user in people:
+        state = "active" if user["is_active"] else "deactivated"
+        click.echo(
+            f"{user['name']:<16} {user['role']:<9} {state:<11} "
+            f"{len(user['tokens'])} token(s)  {_scope(user['offices'])}"
+        )
+    click.echo(f"{len(people)} person(s).", err=True)
+
+
+@users.command("set-password")
+@click.argument("name")
+@PASSWORD_STDIN
+@reports_errors
+def set_password(name: str, password_stdin: bool) -> None:
+    """Give a person a new password (only its argon2 hash is kept)."""
     log = open_log()
-    log.revoke_token(name, token_id, actor=cli_actor(), reason=reason)
-    click.echo(f"Revoked token {token_id} of {name}.")
+    log.get_user(name)  # An unknown name is refused before the password is asked.
+    log.set_password(name, new_password(from_stdin=password_stdin))
+    click.echo(f"Set a new password for {name}.")
+
+
+@users.command("set-role")
+@click.argument("name")
+@click.argument("role", type=ROLES)
+@reports_errors
+def set_role(name: str, role: str) -> None:
+    """Give a person another role."""
+    user = open_log().change_role(name, actor=cli_actor(), role=role)
+    click.echo(f"{user['name']} is now {user['role']}.")
+
+
+@users.command("set-offices")
+@click.argument("name")
+@OFFICES
+@reports_errors
+def set_offices(name: str, offices: tuple[str, ...]) -> None:
+    """Change the offices a person covers; without --office, every office."""
+    user = open_log().change_offices(
+        name, actor=cli_actor(), offices=list(offices) or None
+    )
+    click.echo(f"{user['name']} now covers {_scope(user['offices'])}.")
+
+
+@users.command("deactivate")
+@click.argument("name")
+@click.option("--reason", required=True, help="Why the person loses their rights.")
+@reports_errors
+def deactivate(name: str, reason: str) -> None:
+    """Withdraw a person's rights (sign-in and tokens), keeping their history."""
+    user = open_log().deactivate_user(name, actor=cli_actor(), reason=reason)
+    click.echo(f"Deactivated {user['name']}: they can no longer sign in or use tokens.")

@@ -41,27 +41,45 @@ def retention() -> None:
     show_default=f"INCIDENTS_RETENTION_MONTHS or {DEFAULT_RETENTION_MONTHS}",
     help="Months after closing after which a contact is erased.",
 )
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="List the incidents whose contact is due; erase nothing.",
+)
+@click.option(
+    "--yes",
+    "confirmed",
+    is_flag=True,
+    help="Erase without asking (for timers and cron).",
+)
 @reports_errors
-def apply_retention(months: int) -> None:
+def apply_retention(months: int, dry_run: bool, confirmed: bool) -> None:
     """Erase the contacts of incidents closed longer ago than the period.
 
     Safe to run daily: an incident already erased is not touched again.
+
+    \b
+    Examples:
+      incidents retention apply --dry-run
+      incidents retention apply --months 24 --yes
     """
     from projections.projector import Projector
     from projections.queries import ReadModels
-    from projections.retention import erase_contacts_closed_before
+    from projections.retention import contacts_due, erase_contacts
 
     log = open_log()
     cutoff = retention_cutoff(log.clock(), months)
-    due = erase_contacts_closed_before(
-        log,
-        ReadModels(Projector(log)),
-        cutoff=cutoff,
-        reason=retention_reason(months),
-    )
-    for incident_id in due:
+    due = contacts_due(ReadModels(Projector(log)), cutoff=cutoff)
+    period = f"incidents closed before {cutoff.date().isoformat()} ({months} months)"
+    if dry_run:
+        for incident_id in due:
+            click.echo(f"Would erase the contact of incident {incident_id}.")
+        click.echo(f"{len(due)} contact(s) due: {period}. Nothing erased (--dry-run).")
+        return
+    if due and not confirmed:
+        click.confirm(
+            f"Erase the contacts of {len(due)} incident(s), for good?", abort=True
+        )
+    for incident_id in erase_contacts(log, due, retention_reason(months)):
         click.echo(f"Erased the contact of incident {incident_id}.")
-    click.echo(
-        f"{len(due)} contact(s) erased: incidents closed before "
-        f"{cutoff.date().isoformat()} ({months} months)."
-    )
+    click.echo(f"{len(due)} contact(s) erased: {period}.")
