@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import date
 
 import click
 
 from incidents.application import IncidentLog
 from web.cli.common import open_log, reports_errors, write_private
+from web.cli.progress import Progress
 from web.config import default_instance_path
 
 DEMO_CREDENTIALS_FILE = "demo-credentials.txt"
@@ -79,15 +79,10 @@ def _append_history(log: IncidentLog, *, events: int, seed: int) -> None:
             ),
         )
         click.echo(f"Registered the demo's people: sign-ins are in {credentials_file}.")
-    with click.progressbar(length=events, label="Writing", file=sys.stderr) as bar:
-        shown = [0]
-
-        def progress(saved: int) -> None:
-            bar.update(saved - shown[0])
-            shown[0] = saved
-
+    click.echo(f"Planning about {events:,} events, then writing them.", err=True)
+    with Progress("Writing", events) as shown:
         written = generate_history(
-            log, events=events, today=date.today(), seed=seed, progress=progress
+            log, events=events, today=date.today(), seed=seed, progress=shown.update
         )
     click.echo(
         f"Wrote {written.events} events ({written.incidents} incidents, "

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
 from web.cli.common import open_log, reports_errors
+from web.cli.progress import Progress
 
 MAX_DIFFERENCES_SHOWN = 50
 
@@ -28,12 +27,14 @@ def replay(check_only: bool) -> None:
     projector = Projector(log)
     head = log.recorder.max_notification_id() or 0
     label = "Checking" if check_only else "Rebuilding"
-    with click.progressbar(length=head, label=label, file=sys.stderr) as bar:
+    with Progress(label, head) as shown:
         if check_only:
-            result = check(projector, progress=lambda batch: bar.update(batch.applied))
+            result = check(
+                projector, progress=lambda batch: shown.advance(batch.applied)
+            )
         else:
             rebuilt = rebuild(
-                projector, progress=lambda batch: bar.update(batch.applied)
+                projector, progress=lambda batch: shown.advance(batch.applied)
             )
     if not check_only:
         click.echo(
