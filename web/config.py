@@ -43,14 +43,15 @@ def settings_from_environment(instance_path: Path) -> dict[str, Any]:
         "SECRET_KEY": secret_key,
         "SIGNING_KEY_PATH": signing_key_path,
         # Behind HTTPS, session cookies must never travel over plain HTTP.
-        "SESSION_COOKIE_SECURE": os.environ.get("INCIDENTS_SECURE_COOKIES") == "1",
+        "SESSION_COOKIE_SECURE": flag("INCIDENTS_SECURE_COOKIES", default=False),
         # 0 when `incidents project` keeps the read models (and seals the
         # ledger) in a process of its own, as with several web processes.
-        "FOLLOW_LOG": _flag("INCIDENTS_FOLLOW_LOG", default=True),
+        "FOLLOW_LOG": flag("INCIDENTS_FOLLOW_LOG", default=True),
     }
 
 
-def _flag(name: str, *, default: bool) -> bool:
+def flag(name: str, *, default: bool) -> bool:
+    """Read a yes-or-no variable in any usual spelling; refuse anything else."""
     value = os.environ.get(name, "").strip().lower()
     if not value:
         return default
@@ -61,6 +62,28 @@ def _flag(name: str, *, default: bool) -> bool:
     raise InvalidInputError.field(
         name, f"Write 1 or 0 (or true/false, yes/no, on/off), not {value!r}."
     )
+
+
+def choice(name: str, *, default: str, choices: tuple[str, ...]) -> str:
+    """Read a variable that must be one of ``choices`` (any case)."""
+    value = os.environ.get(name, "").strip().upper() or default
+    if value not in choices:
+        raise InvalidInputError.field(
+            name, f"Write one of {', '.join(choices)}, not {value.lower()!r}."
+        )
+    return value
+
+
+def whole_number(name: str, *, default: int, low: int, high: int) -> int:
+    """Read a variable that must be a whole number from ``low`` to ``high``."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or not low <= int(value) <= high:
+        raise InvalidInputError.field(
+            name, f"Write a whole number from {low} to {high}, not {value!r}."
+        )
+    return int(value)
 
 
 def _instance_secret_key(instance_path: Path) -> str:

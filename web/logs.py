@@ -16,7 +16,6 @@ module; only the formatting lives here.
 from __future__ import annotations
 
 import logging
-import os
 import re
 import sys
 import time
@@ -29,6 +28,8 @@ from flask.logging import default_handler
 from structlog.processors import ExceptionRenderer
 from structlog.tracebacks import ExceptionDictTransformer
 
+from web.config import choice
+
 if TYPE_CHECKING:
     from structlog.typing import Processor
     from werkzeug.wrappers import Response
@@ -38,6 +39,7 @@ REQUEST_ID_HEADER = "X-Request-ID"
 SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
 LEVEL_VARIABLE = "INCIDENTS_LOG_LEVEL"
 DEFAULT_LEVEL = "INFO"
+LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # The fields an access line carries besides the shared ones.
 ACCESS_FIELDS = ("method", "route", "path", "status", "duration_ms")
 # Libraries that say too much at INFO (psycopg's pool: two lines per request).
@@ -70,7 +72,7 @@ def configure_logging(
     The level is ``level``, else ``INCIDENTS_LOG_LEVEL``, else INFO. Calling it
     again replaces the handler it installed before, and no other.
     """
-    chosen = level or os.environ.get(LEVEL_VARIABLE) or DEFAULT_LEVEL
+    chosen = level or choice(LEVEL_VARIABLE, default=DEFAULT_LEVEL, choices=LEVELS)
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(json_formatter())
     handler.set_name("incidents-json")

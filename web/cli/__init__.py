@@ -32,9 +32,14 @@ def main(context: click.Context) -> None:
     if context.invoked_subcommand in SERVICES:
         # Services log JSON lines to standard error (docs/operations.md); the
         # other commands speak to a person and keep Python's plain warnings.
+        from incidents.errors import IncidentsError
+        from web.cli.common import SettingRefused
         from web.logs import configure_logging
 
-        configure_logging()
+        try:
+            configure_logging()
+        except IncidentsError as error:
+            raise SettingRefused(error.message) from None
 
 
 for command in (

@@ -36,6 +36,12 @@ class StoreUnusable(click.ClickException):
     exit_code = EXIT_STORE
 
 
+class SettingRefused(click.ClickException):
+    """Say which setting (environment variable) holds a bad value, with exit code 2."""
+
+    exit_code = EXIT_USAGE
+
+
 def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
     """Turn the domain's errors into a message and exit code 1, the store's into 3."""
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from uuid import UUID
 
 import click
@@ -13,6 +12,9 @@ from incidents.personal_data import (
     retention_reason,
 )
 from web.cli.common import cli_actor, open_log, reports_errors
+from web.config import whole_number
+
+MAX_RETENTION_MONTHS = 600
 
 
 @click.command()
@@ -34,10 +36,7 @@ def retention() -> None:
 @retention.command("apply")
 @click.option(
     "--months",
-    type=click.IntRange(1, 600),
-    default=lambda: int(
-        os.environ.get("INCIDENTS_RETENTION_MONTHS") or DEFAULT_RETENTION_MONTHS
-    ),
+    type=click.IntRange(1, MAX_RETENTION_MONTHS),
     show_default=f"INCIDENTS_RETENTION_MONTHS or {DEFAULT_RETENTION_MONTHS}",
     help="Months after closing after which a contact is erased.",
 )
@@ -53,7 +52,7 @@ def retention() -> None:
     help="Erase without asking (for timers and cron).",
 )
 @reports_errors
-def apply_retention(months: int, dry_run: bool, confirmed: bool) -> None:
+def apply_retention(months: int | None, dry_run: bool, confirmed: bool) -> None:
     """Erase the contacts of incidents closed longer ago than the period.
 
     Safe to run daily: an incident already erased is not touched again.
@@ -67,6 +66,13 @@ def apply_retention(months: int, dry_run: bool, confirmed: bool) -> None:
     from projections.queries import ReadModels
     from projections.retention import contacts_due, erase_contacts
 
+    if months is None:
+        months = whole_number(
+            "INCIDENTS_RETENTION_MONTHS",
+            default=DEFAULT_RETENTION_MONTHS,
+            low=1,
+            high=MAX_RETENTION_MONTHS,
+        )
     log = open_log()
     cutoff = retention_cutoff(log.clock(), months)
     due = contacts_due(ReadModels(Projector(log)), cutoff=cutoff)
