@@ -47,6 +47,8 @@ def settings_from_environment(instance_path: Path) -> dict[str, Any]:
         # 0 when `incidents project` keeps the read models (and seals the
         # ledger) in a process of its own, as with several web processes.
         "FOLLOW_LOG": flag("INCIDENTS_FOLLOW_LOG", default=True),
+        # /metrics answers only this bearer token, and is not served without it.
+        "METRICS_TOKEN": os.environ.get("INCIDENTS_METRICS_TOKEN") or None,
     }
 
 
