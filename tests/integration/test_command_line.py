@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -221,7 +222,10 @@ def test_serve_stops_cleanly_on_sigterm_with_the_read_models_at_rest(instance):
             server.communicate()
 
     assert server.returncode == 0, stderr
-    assert "Stopped: requests in flight answered, read models at rest." in stderr
+    lines = [json.loads(line) for line in stderr.splitlines()]  # JSON lines only
+    assert "Stopped: requests in flight answered, read models at rest." in [
+        line["event"] for line in lines
+    ]
     from incidents.bootstrap import open_incident_log
     from projections.projector import Projector
 

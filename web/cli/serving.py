@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import signal
 import threading
 import time
@@ -18,6 +19,9 @@ from web.cli.evidence import open_evidence
 from web.config import SERVE_THREADS
 
 SHUTDOWN_GRACE_SECONDS = 20
+
+# Services write JSON lines only (web/logs.py), these included.
+logger = logging.getLogger("web.serve")
 
 
 @click.command()
@@ -46,9 +50,12 @@ def serve(host: str, port: int, threads: int) -> None:
         server = waitress.create_server(
             app, host=host, port=port, threads=threads, ident="incidents"
         )
-        click.echo(
-            f"Serving http://{host}:{port}/ from {redact(app.config['DATABASE_URL'])}",
-            err=True,
+        logger.info(
+            "Serving http://%s:%s/ from %s",
+            host,
+            port,
+            redact(app.config["DATABASE_URL"]),
+            extra={"host": host, "port": port},
         )
         server.run()
     if server is not None:
@@ -61,7 +68,7 @@ def serve(host: str, port: int, threads: int) -> None:
         server.task_dispatcher.shutdown(cancel_pending=True, timeout=1)
     if app is not None:
         app.extensions["incident_log"].close()
-    click.echo("Stopped: requests in flight answered, read models at rest.", err=True)
+    logger.info("Stopped: requests in flight answered, read models at rest.")
 
 
 def _serving(server: Any) -> bool:
@@ -110,7 +117,7 @@ def project(poll_interval: float, no_seal: bool) -> None:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    click.echo(f"Following the log from position {projector.position()}.", err=True)
+    logger.info("Following the log from position %s.", projector.position())
     projector.start(poll_interval=poll_interval)
     if evidence is not None:
         evidence.start()
@@ -119,7 +126,7 @@ def project(poll_interval: float, no_seal: bool) -> None:
     if evidence is not None:
         evidence.stop()
     projector.stop()
-    click.echo(f"Stopped at position {projector.position()}.", err=True)
+    logger.info("Stopped at position %s.", projector.position())
 
 
 def _wake_on_saves_elsewhere(log: IncidentLog, stopping: threading.Event) -> None:
