@@ -7,11 +7,13 @@ PostgreSQL uses ``pg_dump`` (custom format) and ``pg_restore``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sqlite3
 import subprocess
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -23,8 +25,22 @@ class BackupError(IncidentsError):
     """Refuse or report a backup or restore that cannot be done."""
 
 
-def back_up(database_url: str, target: Path) -> Path:
-    """Write a consistent copy of the store to ``target``; return it."""
+# Pages copied per step of SQLite's online backup (4 MiB of 4 KiB pages): the
+# writers wait for one step at most, and progress is told between steps.
+PAGES_PER_STEP = 1024
+
+Progress = Callable[[int, int], None]
+
+
+def back_up(
+    database_url: str, target: Path, *, progress: Progress | None = None
+) -> Path:
+    """Write a consistent copy of the store to ``target``; return it.
+
+    A SQLite copy is one self-contained file (no write-ahead log), readable from
+    read-only media. ``progress(done, total)`` is told the pages copied. On any
+    failure nothing is left beside ``target``.
+    """
     if target.exists():
         raise BackupError(f"{target} exists: choose a new file.")
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -33,14 +49,12 @@ def back_up(database_url: str, target: Path) -> Path:
         if not source.exists():
             raise BackupError(f"There is no database at {source}.")
         partial = target.with_name(target.name + ".partial")
-        with (
-            sqlite3.connect(f"file:{source}?mode=ro", uri=True) as origin,
-            sqlite3.connect(partial) as copy,
-        ):
-            origin.backup(copy)
-        origin.close()
-        copy.close()
-        partial.replace(target)
+        try:
+            _copy_sqlite(source, partial, progress)
+            partial.replace(target)
+        except BaseException:
+            _remove_with_journals(partial)
+            raise
         return target
     _require_postgres(database_url)
     _run_postgres_tool(
@@ -48,6 +62,30 @@ def back_up(database_url: str, target: Path) -> Path:
         database_url,
     )
     return target
+
+
+def _copy_sqlite(source: Path, partial: Path, progress: Progress | None) -> None:
+    def step(status: int, remaining: int, total: int) -> None:
+        if progress is not None:
+            progress(total - remaining, total)
+
+    origin = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    copy = sqlite3.connect(partial)
+    try:
+        origin.backup(copy, pages=PAGES_PER_STEP, progress=step)
+        # The copy keeps the source's write-ahead-log mode: leave it, so that the
+        # file stands alone and opens on read-only media.
+        copy.execute("PRAGMA journal_mode=DELETE").fetchone()
+        copy.commit()
+    finally:
+        copy.close()
+        origin.close()
+
+
+def _remove_with_journals(path: Path) -> None:
+    for suffix in ("", "-journal", "-wal", "-shm"):
+        with contextlib.suppress(OSError):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 def restore(database_url: str, backup: Path) -> None:
@@ -62,10 +100,14 @@ def restore(database_url: str, backup: Path) -> None:
             dir=destination.parent, prefix=destination.name, delete=False
         ) as staged:
             staged_path = Path(staged.name)
-        shutil.copyfile(backup, staged_path)
-        for leftover in ("-wal", "-shm"):
-            Path(f"{destination}{leftover}").unlink(missing_ok=True)
-        staged_path.replace(destination)
+        try:
+            shutil.copyfile(backup, staged_path)
+            for leftover in ("-wal", "-shm"):
+                Path(f"{destination}{leftover}").unlink(missing_ok=True)
+            staged_path.replace(destination)
+        except BaseException:
+            staged_path.unlink(missing_ok=True)
+            raise
         return
     _require_postgres(database_url)
     _run_postgres_tool(
@@ -78,7 +120,9 @@ def restore(database_url: str, backup: Path) -> None:
 
 def _check_sqlite_backup(backup: Path) -> None:
     try:
-        with sqlite3.connect(f"file:{backup}?mode=ro", uri=True) as copy:
+        # immutable: nothing is written beside the file, which may be on
+        # read-only media (and older copies may still be in WAL mode).
+        with sqlite3.connect(f"file:{backup}?mode=ro&immutable=1", uri=True) as copy:
             result = copy.execute("PRAGMA integrity_check").fetchone()
             copy.execute("SELECT COUNT(*) FROM stored_events").fetchone()
         copy.close()

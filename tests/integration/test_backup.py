@@ -106,3 +106,81 @@ def test_the_commands_back_up_and_restore(tmp_path: Path, make_log: OpenLog):
     assert "no backup file" in refused.stderr
     assert restored.returncode == 0, restored.stderr
     assert list(make_log(url).iter_history()) == history
+
+
+def sqlite_header_modes(path: Path) -> tuple[int, int]:
+    """Return the file format's write and read versions: 1 rollback, 2 WAL."""
+    header = path.read_bytes()[:20]
+    return header[18], header[19]
+
+
+@pytest.fixture
+def read_only_folder(tmp_path: Path):
+    """Yield a folder, and a function that makes it read-only for real."""
+    folder = tmp_path / "medium"
+    folder.mkdir()
+    mounted = False
+    if os.geteuid() == 0:  # As root, file modes do not stop writes: mount one.
+        subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(folder)], check=True
+        )
+        mounted = True
+
+    def seal() -> None:
+        if mounted:
+            subprocess.run(["mount", "-o", "remount,ro", str(folder)], check=True)
+        else:
+            for path in folder.iterdir():
+                path.chmod(0o444)
+            folder.chmod(0o555)
+
+    try:
+        yield folder, seal
+    finally:
+        if mounted:
+            subprocess.run(["umount", str(folder)], check=True)
+        else:
+            folder.chmod(0o755)
+
+
+def test_a_backup_stands_alone_and_restores_from_read_only_media(
+    sqlite_url: str, make_log: OpenLog, tmp_path: Path, read_only_folder
+):
+    history = write_some_history(make_log, sqlite_url)
+    folder, seal = read_only_folder
+    copy = back_up(sqlite_url, folder / "backup.db")
+    seal()
+
+    restore(sqlite_url, copy)
+
+    assert sorted(path.name for path in folder.iterdir()) == ["backup.db"]
+    assert sqlite_header_modes(copy) == (1, 1)  # No write-ahead log to carry along.
+    assert list(make_log(sqlite_url).iter_history()) == history
+
+
+def test_a_backup_that_fails_midway_leaves_nothing_behind(
+    sqlite_url: str, make_log: OpenLog, tmp_path: Path
+):
+    write_some_history(make_log, sqlite_url)
+
+    def fail(done: int, total: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError, match="No space left"):
+        back_up(sqlite_url, tmp_path / "copies" / "backup.db", progress=fail)
+
+    assert list((tmp_path / "copies").iterdir()) == []
+
+
+def test_a_backup_tells_its_progress_in_pages(
+    sqlite_url: str, make_log: OpenLog, tmp_path: Path
+):
+    write_some_history(make_log, sqlite_url)
+    told: list[tuple[int, int]] = []
+
+    back_up(
+        sqlite_url, tmp_path / "backup.db", progress=lambda *pages: told.append(pages)
+    )
+
+    assert told
+    assert told[-1][0] == told[-1][1] > 0

@@ -8,6 +8,7 @@ import click
 
 from incidents.persistence import redact
 from web.cli.common import database_url, reports_errors
+from web.cli.progress import Progress
 
 
 @click.command()
@@ -17,7 +18,13 @@ def backup(path: Path) -> None:
     """Copy the whole store to a new file, while the service runs."""
     from incidents.backup import back_up
 
-    back_up(database_url(), path)
+    with Progress("Copying pages", 0) as shown:
+
+        def copied(done: int, total: int) -> None:
+            shown.total = total
+            shown.update(done)
+
+        back_up(database_url(), path, progress=copied)
     click.echo(f"Backed up {redact(database_url())} to {path}.")
 
 
