@@ -105,11 +105,16 @@ def serve(crud_url: str) -> None:
 
     from web import create_app
     from web.config import SERVE_THREADS
+    from web.serving import waitress_options
 
     app = create_app()
     dispatcher = DispatcherMiddleware(app, {"/crud": crud_app(crud_url)})
+    # The configuration `incidents serve` runs, measured as users run it.
     server = waitress.create_server(
-        dispatcher, host="127.0.0.1", port=0, threads=SERVE_THREADS, ident="incidents"
+        dispatcher,
+        host="127.0.0.1",
+        port=0,
+        **waitress_options(threads=SERVE_THREADS),
     )
     # waitress warns on every queued request: the clients queue on purpose.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)

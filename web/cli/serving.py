@@ -17,6 +17,12 @@ from incidents.persistence import redact
 from web.cli.common import open_log, reports_errors
 from web.cli.evidence import open_evidence
 from web.config import SERVE_THREADS
+from web.serving import (
+    CONNECTION_LIMIT,
+    IDLE_SECONDS,
+    allow_open_files,
+    waitress_options,
+)
 
 SHUTDOWN_GRACE_SECONDS = 20
 
@@ -28,11 +34,54 @@ logger = logging.getLogger("web.serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option(
-    "--threads", default=SERVE_THREADS, show_default=True, type=click.IntRange(1, 64)
+    "--threads",
+    default=SERVE_THREADS,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Requests answered at once.",
+)
+@click.option(
+    "--connection-limit",
+    default=CONNECTION_LIMIT,
+    show_default=True,
+    type=click.IntRange(10, 100_000),
+    envvar="INCIDENTS_CONNECTION_LIMIT",
+    show_envvar=True,
+    help="Connections held open at once; more wait in the listen queue.",
+)
+@click.option(
+    "--idle-timeout",
+    default=IDLE_SECONDS,
+    show_default=True,
+    type=click.IntRange(1, 3600),
+    envvar="INCIDENTS_IDLE_TIMEOUT",
+    show_envvar=True,
+    help="Seconds after which a connection that sends nothing is closed.",
+)
+@click.option(
+    "--trusted-proxy",
+    metavar="ADDRESS",
+    envvar="INCIDENTS_TRUSTED_PROXY",
+    show_envvar=True,
+    help="The reverse proxy's address: its X-Forwarded-For and X-Forwarded-Proto "
+    "name the visitor; no one else's are believed.",
 )
 @reports_errors
-def serve(host: str, port: int, threads: int) -> None:
-    """Serve the web application with waitress."""
+def serve(
+    host: str,
+    port: int,
+    threads: int,
+    connection_limit: int,
+    idle_timeout: int,
+    trusted_proxy: str | None,
+) -> None:
+    """Serve the web application with waitress.
+
+    \b
+    Examples:
+      incidents serve --port 8000
+      incidents serve --trusted-proxy 127.0.0.1   (behind nginx on this machine)
+    """
     import waitress
 
     from web import create_app
@@ -47,8 +96,17 @@ def serve(host: str, port: int, threads: int) -> None:
     server: Any = None
     with contextlib.suppress(KeyboardInterrupt):
         app = create_app()
+        allow_open_files(connection_limit)
         server = waitress.create_server(
-            app, host=host, port=port, threads=threads, ident="incidents"
+            app,
+            host=host,
+            port=port,
+            **waitress_options(
+                threads=threads,
+                connection_limit=connection_limit,
+                idle_seconds=idle_timeout,
+                trusted_proxy=trusted_proxy,
+            ),
         )
         logger.info(
             "Serving http://%s:%s/ from %s",
