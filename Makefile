@@ -7,7 +7,7 @@ CATALOG := web/translations/en/LC_MESSAGES/messages.mo
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run demo test lint typecheck unit integration fmt lock clean bench translations screenshots
+.PHONY: install run demo test test-any-hour lint typecheck unit integration fmt lock clean bench translations screenshots
 
 install: $(STAMP) $(CATALOG)
 
@@ -50,6 +50,19 @@ typecheck: install
 # here; INCIDENTS_REQUIRE_POSTGRES=1 (set by .ci/run) turns its absence into a failure.
 test: lint typecheck
 	$(BIN)/python -m pytest
+	$(MAKE) test-any-hour
+
+# The date-dependent tests again, at the hours when the day in Paris is not the
+# day in UTC, in a time zone far from both (tests/conftest.py moves the clock):
+# 23:30 UTC in winter (00:30 in Paris), then 22:30 UTC in summer (00:30 in Paris).
+AT_ANY_HOUR_TESTS := tests/unit tests/api/test_incidents.py \
+	tests/api/test_a_day_of_work.py tests/readmodels/test_summary_properties.py \
+	tests/pages/test_officer_pages.py
+test-any-hour: install
+	TZ=Pacific/Kiritimati INCIDENTS_TEST_CLOCK=2026-12-06T23:30:00+00:00 \
+		$(BIN)/python -m pytest -q -p no:cacheprovider $(AT_ANY_HOUR_TESTS)
+	TZ=America/Los_Angeles INCIDENTS_TEST_CLOCK=2027-06-30T22:30:00+00:00 \
+		$(BIN)/python -m pytest -q -p no:cacheprovider $(AT_ANY_HOUR_TESTS)
 
 unit: install
 	$(BIN)/python -m pytest tests/unit

@@ -12,6 +12,7 @@ import os
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote
 
@@ -43,6 +44,24 @@ def open_log(database_url: str, *, load_offices: bool = True) -> IncidentLog:
     if load_offices:
         log.ensure_offices(load_default_offices())
     return log
+
+
+@pytest.fixture(scope="session", autouse=True)
+def clock_of_the_session() -> Iterator[None]:
+    """Run the session from INCIDENTS_TEST_CLOCK (an ISO instant), ticking.
+
+    ``make test-any-hour`` sets it to the hours when the day in Paris is not the
+    day in UTC. The wall clock of this process moves (time-machine); monotonic
+    clocks, sleeps and other processes do not.
+    """
+    moment = os.environ.get("INCIDENTS_TEST_CLOCK")
+    if not moment:
+        yield
+        return
+    import time_machine
+
+    with time_machine.travel(datetime.fromisoformat(moment), tick=True):
+        yield
 
 
 @pytest.fixture(scope="session")
