@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-import web.api.incidents
+import web.usecases.read_your_writes
 from tests.api.conftest import (
     OFFICE,
     OTHER_OFFICE,
@@ -88,7 +88,7 @@ def test_an_incident_read_before_its_index_row_exists_waits_for_it(api: Api):
 
 
 def test_an_incident_the_read_models_cannot_show_yet_is_503(api: Api, monkeypatch):
-    monkeypatch.setattr(web.api.incidents, "WAIT_SECONDS", 0.1)
+    monkeypatch.setattr(web.usecases.read_your_writes, "WAIT_SECONDS", 0.1)
     api.app.extensions["read_models"].projector.stop()
     result = api.log.report_incident(actor="mediator", **report_body())
 

@@ -12,6 +12,7 @@ from incidents.errors import IncidentsError
 from web.api import admin, audit, follow_ups, incidents, offices
 from web.api.auth import SECURITY_SCHEME
 from web.api.errors import Api
+from web.usecases.read_your_writes import ReadModelsBehindError
 
 MAX_BODY_BYTES = 64 * 1024
 
@@ -45,4 +46,5 @@ def init_api(app: Flask) -> Api:
     for module in (offices, incidents, follow_ups, audit, admin):
         api.register_blueprint(module.blp)
     app.register_error_handler(IncidentsError, api.handle_domain_error)
+    app.register_error_handler(ReadModelsBehindError, api.handle_read_models_behind)
     return api

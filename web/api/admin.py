@@ -10,7 +10,7 @@ from web import get_incident_log, get_read_models
 from web.api import schemas
 from web.api.auth import authorized, current_user
 from web.api.blueprint import Blueprint
-from web.api.incidents import WAIT_SECONDS
+from web.usecases.read_your_writes import WAIT_SECONDS
 
 blp = Blueprint(
     "admin",

@@ -9,7 +9,7 @@ Flask's own error pages), flattens validation messages to one list per field
 A database that cannot serve (unreachable, full, read-only) is 503 with
 ``Retry-After``, whether the application said so (:class:`StorageUnavailableError`)
 or the driver's error reached the web layer on its own; it is logged once, with
-its cause.
+its cause. Read models that lag behind the log are 503 with ``Retry-After`` too.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any
 import flask_smorest
 from flask import current_app, request
 from flask.typing import ResponseReturnValue
-from werkzeug.exceptions import HTTPException, default_exceptions
+from werkzeug.exceptions import HTTPException, ServiceUnavailable, default_exceptions
 
 from incidents.errors import (
     ConcurrentWriteError,
@@ -37,6 +37,7 @@ from incidents.errors import (
 from incidents.evidence.errors import EvidenceError
 from incidents.persistence import OPERATIONAL_ERRORS
 from web.api.schemas import ErrorSchema
+from web.usecases.read_your_writes import ReadModelsBehindError
 
 JSON_PREFIX = "/api/"
 UNPROCESSABLE = "Invalid input: see the messages of each field in errors."
@@ -118,6 +119,17 @@ class Api(flask_smorest.Api):  # type: ignore[misc]  # flask-smorest is untyped
                 exc_info=error,
             )
         http_error.data = data  # type: ignore[attr-defined]
+        return self.handle_http_exception(http_error)
+
+    def handle_read_models_behind(
+        self, error: ReadModelsBehindError
+    ) -> ResponseReturnValue:
+        """Answer 503 with Retry-After when the read models lag behind the log."""
+        http_error = ServiceUnavailable()
+        http_error.data = {  # type: ignore[attr-defined]
+            "message": error.message,
+            "headers": {"Retry-After": str(error.retry_after)},
+        }
         return self.handle_http_exception(http_error)
 
     def handle_storage_error(self, error: Exception) -> ResponseReturnValue:

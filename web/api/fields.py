@@ -13,10 +13,8 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validate
 
-# Instants and days outside these years are mistakes, and some would overflow
-# when converted to UTC or to a Paris day.
-FIRST_DAY = date(1900, 1, 1)
-LAST_DAY = date(2999, 12, 31)
+from web.usecases.bounds import FIRST_DAY, LAST_DAY
+
 CODE_MAX = 64
 
 _ALLOWED_CONTROL = {"\n", "\t"}

@@ -9,7 +9,7 @@ from web import get_read_models
 from web.api import schemas
 from web.api.auth import authorized, current_user
 from web.api.blueprint import Blueprint
-from web.api.incidents import readable_offices
+from web.usecases.scope import readable_offices
 
 blp = Blueprint(
     "follow-ups",

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from flask import current_app, url_for
-from webargs.flaskparser import abort
+from flask import url_for
 
 from incidents import values
 from incidents.application import WriteResult
 from incidents.errors import IncidentNotFoundError, InvalidInputError
-from incidents.permissions import Action, covers, may_see_contact, visible_offices
-from incidents.personal_data import contact_details_in
+from incidents.permissions import Action
 from incidents.vocabulary import Category, Status
 from web import get_incident_log, get_read_models
 from web.api import schemas
@@ -25,14 +23,10 @@ from web.api.auth import (
     expected_version,
 )
 from web.api.blueprint import Blueprint
-from web.api.consistency import PositionWatch
-
-# How long a request waits for the read models to show a write (read-your-writes)
-# or to catch up with an incident just read from the log.
-WAIT_SECONDS = 2.0
-# How often a web process looks at read models kept by another process
-# (`incidents project`, INCIDENTS_FOLLOW_LOG=0) while writes wait for them.
-POLL_SECONDS = 0.003
+from web.usecases.presenting import show, written
+from web.usecases.read_your_writes import current_with_position, position_of_version
+from web.usecases.scope import check_office_field, readable_offices, visible_incident
+from web.usecases.text_warnings import text_warnings
 
 Answer = tuple[dict[str, Any], int, dict[str, str]]
 
@@ -92,13 +86,7 @@ def get_incident(args: dict[str, Any], incident_id: UUID) -> Answer:
             raise IncidentNotFoundError(incident_id)
         incident = get_incident_log().get_incident(incident_id, version=version)
         position = position_of_version(incident_id, version)
-    shown = present(user, incident, position)
-    if shown["contact"] is not None:
-        # Every showing of a visitor's contact is on record (docs/privacy.md).
-        get_incident_log().record_disclosure(
-            incident_id, viewer=user["name"], channel="api"
-        )
-    return shown, 200, etag(incident)
+    return answer(show(user, incident, position, channel="api"))
 
 
 @blp.get("/<uuid:incident_id>/timeline")
@@ -147,7 +135,7 @@ def report_incident(args: dict[str, Any]) -> Answer:
         contact=args.get("contact"),
         incident_id=args.get("id"),
     )
-    body, _, headers = written(user, result, text_warnings(args))
+    body, _, headers = answer(written(user, result, text_warnings(args)))
     headers["Location"] = url_for(".get_incident", incident_id=body["id"])
     return body, 201 if result.created else 200, headers
 
@@ -283,79 +271,7 @@ def erase_personal_data(args: dict[str, Any], incident_id: UUID) -> Answer:
     return change(incident_id, get_incident_log().erase_personal_data, **args)
 
 
-# Helpers shared by the views.
-
-
-def readable_offices(user: dict[str, Any], office: str | None) -> list[str] | None:
-    """Check an ``office`` filter against the caller's scope; return that scope.
-
-    ``None`` means every office (auditors, admins, people covering all).
-    """
-    if office is not None:
-        check_office_field(user, "office", office)
-    offices = visible_offices(user)
-    return None if offices is None else sorted(offices)
-
-
-def check_office_field(user: dict[str, Any], field: str, office: str) -> None:
-    """Refuse an office outside the caller's scope as if it did not exist."""
-    offices = visible_offices(user)
-    known = (
-        offices
-        if offices is not None
-        else {office["code"] for office in get_incident_log().list_offices()}
-    )
-    if office not in known:
-        raise InvalidInputError.unknown_code(field, office, sorted(known))
-
-
-def visible_incident(user: dict[str, Any], incident_id: UUID) -> dict[str, Any]:
-    """Return the incident, or 404 when it is unknown or outside the scope."""
-    incident = get_incident_log().get_incident(incident_id)
-    if not covers(user, incident["office"]):
-        raise IncidentNotFoundError(incident_id)
-    return incident
-
-
-def current_with_position(incident_id: UUID) -> tuple[dict[str, Any], int]:
-    """Return the incident now, with the log position of its last event."""
-    log, read_models = get_incident_log(), get_read_models()
-    incident = log.get_incident(incident_id)
-    row = read_models.get_incident_summary(incident_id)
-    if row is None or row["version"] < incident["version"]:
-        head = log.recorder.max_notification_id() or 0
-        read_models.projector.wait(head, timeout=WAIT_SECONDS)
-        row = read_models.get_incident_summary(incident_id)
-        if row is None or row["version"] < incident["version"]:
-            abort(
-                503,
-                message="The read models are catching up with the log: try again.",
-                headers={"Retry-After": "1"},
-            )
-    if row["version"] > incident["version"]:
-        # Changed between the two reads: show the version the row describes.
-        incident = log.get_incident(incident_id, version=row["version"])
-    return incident, int(row["position"])
-
-
-def position_of_version(incident_id: UUID, version: int) -> int:
-    """Return the log position of an incident's version, as the timeline has it.
-
-    The version comes from one read of the read models and the timeline from
-    another: a batch applied in between is waited for, never a server error.
-    """
-    read_models = get_read_models()
-    for _attempt in range(2):
-        for item in read_models.incident_timeline(incident_id):
-            if item["version"] == version:
-                return int(item["position"])
-        head = get_incident_log().recorder.max_notification_id() or 0
-        read_models.projector.wait(head, timeout=WAIT_SECONDS)
-    abort(
-        503,
-        message="The read models are catching up with the log: try again.",
-        headers={"Retry-After": "1"},
-    )
+# What every write answers.
 
 
 def change(
@@ -370,102 +286,9 @@ def change(
         expected_version=expected_version(),
         **fields,
     )
-    return written(user, result, text_warnings(fields))
+    return answer(written(user, result, text_warnings(fields)))
 
 
-def written(
-    user: dict[str, Any], result: WriteResult, warnings: list[dict[str, Any]]
-) -> Answer:
-    """Wait until the read models show a write, and answer with the incident."""
-    wait_for_read_models(result.position)
-    body = present(user, result.incident, result.position)
-    body["warnings"] = warnings
-    return body, 200, etag(result.incident)
-
-
-def wait_for_read_models(position: int) -> bool:
-    """Wait until the read models reach a log position; tell whether they did.
-
-    A projector in this process wakes the request as soon as it applies the
-    position; one in another process is looked at every few milliseconds.
-    """
-    projector = get_read_models().projector
-    if current_app.config.get("FOLLOW_LOG", True):
-        return projector.wait(position, timeout=WAIT_SECONDS)
-    watch = current_app.extensions.get("read_models_watch")
-    if watch is None:
-        watch = current_app.extensions.setdefault(
-            "read_models_watch",
-            PositionWatch(projector.position, interval=POLL_SECONDS),
-        )
-    return bool(watch.wait(position, timeout=WAIT_SECONDS))
-
-
-_FREE_TEXT = ("summary", "text", "note", "reason", "description")
-
-
-def text_warnings(fields: Mapping[str, Any], prefix: str = "") -> list[dict[str, Any]]:
-    """Name the free-text fields that seem to hold a phone number or an e-mail."""
-    warnings: list[dict[str, Any]] = []
-    for name, value in fields.items():
-        path = f"{prefix}{name}"
-        if isinstance(value, Mapping) and name != "contact":
-            warnings += text_warnings(value, f"{path}.")
-        elif isinstance(value, list):
-            for index, item in enumerate(value):
-                if isinstance(item, Mapping):
-                    warnings += text_warnings(item, f"{path}.{index}.")
-        elif name in _FREE_TEXT and isinstance(value, str):
-            kinds = contact_details_in(value)
-            if kinds:
-                warnings.append(
-                    {
-                        "field": path,
-                        "kinds": kinds,
-                        "message": "This text seems to hold "
-                        + " and ".join(KIND_NAMES[kind] for kind in kinds)
-                        + ": move it into the contact, where it can be erased.",
-                    }
-                )
-    return warnings
-
-
-KIND_NAMES = {"phone": "a phone number", "email": "an e-mail address"}
-
-
-def present(
-    user: dict[str, Any], incident: dict[str, Any], position: int
-) -> dict[str, Any]:
-    """Return the incident in the contract's shape, as this caller may see it."""
-    return {
-        **{name: incident[name] for name in _SHOWN},
-        "position": position,
-        "contact": incident["contact"] if may_see_contact(user, incident) else None,
-    }
-
-
-def etag(incident: dict[str, Any]) -> dict[str, str]:
-    """Return the ETag header naming the incident's version (for If-Match)."""
-    return {"ETag": f'"{incident["version"]}"'}
-
-
-_SHOWN = (
-    "id",
-    "version",
-    "office",
-    "status",
-    "occurred_at",
-    "recorded_at",
-    "category",
-    "severity",
-    "target",
-    "trigger",
-    "summary",
-    "parties",
-    "contact_recorded",
-    "contact_erased",
-    "de_escalations",
-    "escalations",
-    "follow_ups",
-    "resolution",
-)
+def answer(body: dict[str, Any]) -> Answer:
+    """Answer with an incident, its version as the ETag (for If-Match)."""
+    return body, 200, {"ETag": f'"{body["version"]}"'}

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from incidents.errors import InvalidInputError, OfficeNotFoundError
+from incidents.errors import InvalidInputError
 from incidents.permissions import Action, covers
 from web import get_incident_log, get_read_models
 from web.api import schemas
 from web.api.auth import authorized, current_user
 from web.api.blueprint import Blueprint
+from web.usecases.scope import visible_office
 
 blp = Blueprint(
     "offices",
@@ -44,7 +45,7 @@ def list_offices() -> dict[str, Any]:
 @blp.response(200, schemas.OfficeSummarySchema)
 def get_summary(args: dict[str, Any], code: str) -> dict[str, Any]:
     """Summarise an office over a range of days, now or as known at a time."""
-    visible_office(code)
+    visible_office(current_user(), code)
     check_range(args)
     return get_read_models().office_summary(
         code, from_=args.get("from_"), to=args.get("to"), as_of=args.get("as_of")
@@ -57,7 +58,7 @@ def get_summary(args: dict[str, Any], code: str) -> dict[str, Any]:
 @blp.response(200, schemas.TimelinePageSchema)
 def get_timeline(args: dict[str, Any], code: str) -> dict[str, Any]:
     """List an office's events in log order, recorded within a range of days."""
-    visible_office(code)
+    visible_office(current_user(), code)
     check_range(args)
     return get_read_models().office_timeline(
         code,
@@ -66,14 +67,6 @@ def get_timeline(args: dict[str, Any], code: str) -> dict[str, Any]:
         page=args["page"],
         page_size=args["page_size"],
     )
-
-
-def visible_office(code: str) -> dict[str, str]:
-    """Return the office, or 404 when it is unknown or outside the scope."""
-    office = get_incident_log().get_office(code)
-    if not covers(current_user(), code):
-        raise OfficeNotFoundError(code)
-    return office
 
 
 def check_range(args: dict[str, Any]) -> None:

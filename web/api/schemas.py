@@ -28,10 +28,9 @@ from incidents.vocabulary import (
     Trigger,
 )
 from web.api.fields import Code, Day, Instant, Text, WholeNumber
+from web.usecases.bounds import MAX_PAGE, MAX_POSITION
 
-MAX_PAGE = 1_000_000
 MAX_PAGE_SIZE = 200
-MAX_POSITION = 2**62
 NAME_MAX = 64
 PASSWORD_MAX = 256
 MAX_OFFICES = 100

@@ -1,7 +1,8 @@
 """Serve the pages people use: server-rendered, French first, phone first.
 
 Views call the application services (:mod:`incidents.application`, the read
-models) directly, never the JSON API. One blueprint per kind of work:
+models) directly, and :mod:`web.usecases` for what the JSON API does too;
+never the JSON API itself. One blueprint per kind of work:
 :mod:`.auth` (signing in), :mod:`.home` (home, language, office choice),
 :mod:`.mediator`, :mod:`.officer`, :mod:`.auditor` and :mod:`.admin`.
 Every form carries a CSRF token (Flask-WTF), every page a strict

@@ -57,10 +57,11 @@ from incidents.permissions import Action
 from incidents.personal_data import contact_details_in
 from incidents.vocabulary import Role
 from web import get_incident_log
-from web.api.incidents import visible_incident, wait_for_read_models
 from web.pages import labels
 from web.pages.auditor import incident_url, whole_incident_id
 from web.pages.auth import allowed, signed_in_person
+from web.usecases.read_your_writes import wait_for_read_models
+from web.usecases.scope import visible_incident
 
 bp = Blueprint("administration", __name__)
 

@@ -23,10 +23,10 @@ from wtforms.validators import NumberRange, Optional, ValidationError
 
 from incidents.permissions import Action
 from web import get_evidence, get_incident_log, get_read_models
-from web.api.schemas import MAX_POSITION
 from web.pages.auth import allowed
 from web.pages.htmx import partial_wanted
 from web.pages.limits import TOO_LARGE
+from web.usecases.bounds import MAX_POSITION
 
 bp = Blueprint("auditor", __name__)
 

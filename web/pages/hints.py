@@ -15,7 +15,7 @@ from flask_babel import LazyString
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from web.api.incidents import text_warnings
+from web.usecases.text_warnings import text_warnings
 
 TEXT_NAMES: Mapping[str, LazyString] = {
     "summary": _l("Le résumé"),

@@ -1,7 +1,7 @@
 """Keep what the pages read within what the log and the read models handle.
 
-The limits are the JSON API's (:mod:`web.api.fields`, :mod:`web.api.schemas`):
-a day in year 1 or 9999, or a page number of thirty digits, would overflow on
+The limits are those the JSON API keeps too (:mod:`web.usecases.bounds`): a
+day in year 1 or 9999, or a page number of thirty digits, would overflow on
 its way to the database and answer 500 instead of saying what is wrong.
 """
 
@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms.validators import StopValidation
 
-from web.api.fields import FIRST_DAY, LAST_DAY
+from web.usecases.bounds import FIRST_DAY, LAST_DAY
 
 TOO_LARGE = _l("Ce nombre est trop grand.")
 

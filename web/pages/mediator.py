@@ -76,16 +76,14 @@ from incidents.errors import (
 from incidents.permissions import Action, covers, visible_offices
 from incidents.vocabulary import FollowUpStatus, Role, Status
 from web import get_incident_log, get_read_models
-from web.api.incidents import (
-    visible_incident,
-    wait_for_read_models,
-)
 from web.pages.auth import allowed, safe_next, signed_in_person
 from web.pages.hints import contact_hints, flash_contact_hints
 from web.pages.home import chosen_office
 from web.pages.htmx import partial_wanted
 from web.pages.labels import VOCABULARY, label
 from web.pages.limits import within_calendar
+from web.usecases.read_your_writes import wait_for_read_models
+from web.usecases.scope import visible_incident
 
 bp = Blueprint("mediator", __name__)
 

@@ -75,15 +75,6 @@ from incidents.vocabulary import Category, Outcome, Severity, Status
 from projections.handlers import PARIS
 from projections.queries import ReadModels, paris_today
 from web import get_incident_log, get_read_models
-from web.api.incidents import (
-    current_with_position,
-    position_of_version,
-    present,
-    readable_offices,
-    visible_incident,
-    wait_for_read_models,
-)
-from web.api.schemas import MAX_PAGE
 from web.pages import charts
 from web.pages.auth import allowed, signed_in_person
 from web.pages.hints import flash_contact_hints
@@ -91,6 +82,14 @@ from web.pages.home import chosen_office, covered_offices
 from web.pages.htmx import partial_wanted
 from web.pages.labels import choices, label
 from web.pages.limits import in_calendar, outside_calendar, within_calendar
+from web.usecases.bounds import MAX_PAGE
+from web.usecases.presenting import show
+from web.usecases.read_your_writes import (
+    current_with_position,
+    position_of_version,
+    wait_for_read_models,
+)
+from web.usecases.scope import readable_offices, visible_incident
 
 bp = Blueprint("officer", __name__)
 
@@ -578,13 +577,10 @@ def incident(incident_id: UUID) -> ResponseReturnValue:
             for item in get_read_models().incident_timeline(incident_id)
             if item["version"] <= version
         ]
-    contact = present(user, shown, position)["contact"]
-    if contact is not None and request.method != "HEAD":
-        # Every showing of a visitor's contact is on record (docs/privacy.md);
-        # a HEAD request shows nothing.
-        get_incident_log().record_disclosure(
-            incident_id, viewer=current_user.name, channel="page"
-        )
+    # A HEAD request shows nothing, so it records no disclosure.
+    contact = show(
+        user, shown, position, channel="page", shown=request.method != "HEAD"
+    )["contact"]
     context = {
         "incident": shown,
         "contact": contact,

@@ -1,0 +1,77 @@
+"""Present an incident as a person may see it, and keep its contact's showings.
+
+A visitor's contact is shown only to the office's officers and to the mediator
+who reported it (:func:`incidents.permissions.may_see_contact`); every showing
+of it is on record (docs/privacy.md).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from incidents.application import WriteResult
+from incidents.permissions import may_see_contact
+from web import get_incident_log
+from web.usecases.read_your_writes import wait_for_read_models
+
+_SHOWN = (
+    "id",
+    "version",
+    "office",
+    "status",
+    "occurred_at",
+    "recorded_at",
+    "category",
+    "severity",
+    "target",
+    "trigger",
+    "summary",
+    "parties",
+    "contact_recorded",
+    "contact_erased",
+    "de_escalations",
+    "escalations",
+    "follow_ups",
+    "resolution",
+)
+
+
+def present(
+    user: dict[str, Any], incident: dict[str, Any], position: int
+) -> dict[str, Any]:
+    """Return the incident in the contract's shape, as this person may see it."""
+    return {
+        **{name: incident[name] for name in _SHOWN},
+        "position": position,
+        "contact": incident["contact"] if may_see_contact(user, incident) else None,
+    }
+
+
+def show(
+    user: dict[str, Any],
+    incident: dict[str, Any],
+    position: int,
+    *,
+    channel: str,
+    shown: bool = True,
+) -> dict[str, Any]:
+    """Present the incident to a person, recording any showing of its contact.
+
+    ``shown=False`` is for an answer that carries nothing (a HEAD request).
+    """
+    presented = present(user, incident, position)
+    if presented["contact"] is not None and shown:
+        get_incident_log().record_disclosure(
+            incident["id"], viewer=user["name"], channel=channel
+        )
+    return presented
+
+
+def written(
+    user: dict[str, Any], result: WriteResult, warnings: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """Wait until the read models show a write; present the incident written."""
+    wait_for_read_models(result.position)
+    body = present(user, result.incident, result.position)
+    body["warnings"] = warnings
+    return body

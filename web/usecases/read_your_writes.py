@@ -1,0 +1,86 @@
+"""Wait for the read models to show the log: after a write, or for what was read.
+
+A write is answered once the read models show it, so that the next read shows
+it too (read-your-writes). An incident read from the log is shown with the log
+position of its last event, as the read models know it: when they are behind,
+the request waits a little, then gives up with :class:`ReadModelsBehindError`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from flask import current_app
+
+from web import get_incident_log, get_read_models
+from web.usecases.position_watch import PositionWatch
+
+# How long a request waits for the read models to show a write (read-your-writes)
+# or to catch up with an incident just read from the log.
+WAIT_SECONDS = 2.0
+# How often a web process looks at read models kept by another process
+# (`incidents project`, INCIDENTS_FOLLOW_LOG=0) while writes wait for them.
+POLL_SECONDS = 0.003
+# When to try again after the read models were found behind, in seconds.
+RETRY_AFTER_SECONDS = 1
+
+
+class ReadModelsBehindError(Exception):
+    """The read models did not catch up with the log in time: try again soon."""
+
+    def __init__(self) -> None:
+        super().__init__("The read models are catching up with the log: try again.")
+        self.message = str(self)
+        self.retry_after = RETRY_AFTER_SECONDS
+
+
+def wait_for_read_models(position: int) -> bool:
+    """Wait until the read models reach a log position; tell whether they did.
+
+    A projector in this process wakes the request as soon as it applies the
+    position; one in another process is looked at every few milliseconds.
+    """
+    projector = get_read_models().projector
+    if current_app.config.get("FOLLOW_LOG", True):
+        return projector.wait(position, timeout=WAIT_SECONDS)
+    watch = current_app.extensions.get("read_models_watch")
+    if watch is None:
+        watch = current_app.extensions.setdefault(
+            "read_models_watch",
+            PositionWatch(projector.position, interval=POLL_SECONDS),
+        )
+    return bool(watch.wait(position, timeout=WAIT_SECONDS))
+
+
+def current_with_position(incident_id: UUID) -> tuple[dict[str, Any], int]:
+    """Return the incident now, with the log position of its last event."""
+    log, read_models = get_incident_log(), get_read_models()
+    incident = log.get_incident(incident_id)
+    row = read_models.get_incident_summary(incident_id)
+    if row is None or row["version"] < incident["version"]:
+        head = log.recorder.max_notification_id() or 0
+        read_models.projector.wait(head, timeout=WAIT_SECONDS)
+        row = read_models.get_incident_summary(incident_id)
+        if row is None or row["version"] < incident["version"]:
+            raise ReadModelsBehindError
+    if row["version"] > incident["version"]:
+        # Changed between the two reads: show the version the row describes.
+        incident = log.get_incident(incident_id, version=row["version"])
+    return incident, int(row["position"])
+
+
+def position_of_version(incident_id: UUID, version: int) -> int:
+    """Return the log position of an incident's version, as the timeline has it.
+
+    The version comes from one read of the read models and the timeline from
+    another: a batch applied in between is waited for, never a server error.
+    """
+    read_models = get_read_models()
+    for _attempt in range(2):
+        for item in read_models.incident_timeline(incident_id):
+            if item["version"] == version:
+                return int(item["position"])
+        head = get_incident_log().recorder.max_notification_id() or 0
+        read_models.projector.wait(head, timeout=WAIT_SECONDS)
+    raise ReadModelsBehindError
