@@ -1,9 +1,4 @@
-"""Describe the JSON the API reads and writes (marshmallow schemas).
-
-Input schemas (``<Command>Schema``, ``<Noun>QueryArgsSchema``) check shape and
-type, and refuse unknown fields; the domain then checks codes and rules. Output
-schemas (``<Noun>Schema``) give the shapes of DESIGN.md's HTTP contract.
-"""
+"""Describe incidents: the commands that change them, the queries, the answers."""
 
 from __future__ import annotations
 
@@ -21,19 +16,15 @@ from incidents.vocabulary import (
     Outcome,
     PartyRole,
     Resolution,
-    Role,
     Status,
     Target,
     Technique,
     Trigger,
 )
 from web.api.fields import Code, Day, Instant, Text, WholeNumber
-from web.usecases.bounds import MAX_PAGE, MAX_POSITION
+from web.api.schemas.common import MAX_PAGE_SIZE, PageQueryArgsSchema, PageSchema
 
-MAX_PAGE_SIZE = 200
-NAME_MAX = 64
-PASSWORD_MAX = 256
-MAX_OFFICES = 100
+# Input: the commands.
 
 
 def _note() -> Text:
@@ -42,9 +33,6 @@ def _note() -> Text:
 
 def _reason() -> Text:
     return Text(max_length=values.REASON_MAX, required=True)
-
-
-# Incidents: input.
 
 
 class PartySchema(Schema):
@@ -149,13 +137,6 @@ class CloseIncidentSchema(Schema):
 # Queries.
 
 
-class PageQueryArgsSchema(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(1, MAX_PAGE))
-    page_size = fields.Integer(
-        load_default=50, validate=validate.Range(1, MAX_PAGE_SIZE)
-    )
-
-
 class IncidentQueryArgsSchema(PageQueryArgsSchema):
     office = Code()
     status = Code(Status)
@@ -171,34 +152,13 @@ class IncidentAsOfQueryArgsSchema(Schema):
     )
 
 
-class OfficeSummaryQueryArgsSchema(Schema):
-    from_ = Day(data_key="from")
-    to = Day()
-    as_of = Instant()
-
-
-class OfficeTimelineQueryArgsSchema(PageQueryArgsSchema):
-    from_ = Day(data_key="from", metadata={"description": "First day (recorded)."})
-    to = Day(metadata={"description": "Last day (recorded), included."})
-
-
 class TimelineQueryArgsSchema(PageQueryArgsSchema):
     page_size = fields.Integer(
         load_default=MAX_PAGE_SIZE, validate=validate.Range(1, MAX_PAGE_SIZE)
     )
 
 
-class FollowUpBoardQueryArgsSchema(Schema):
-    office = Code()
-    overdue = fields.Boolean(load_default=False)
-
-
-class AuditQueryArgsSchema(Schema):
-    after = fields.Integer(load_default=0, validate=validate.Range(0, MAX_POSITION))
-    limit = fields.Integer(load_default=100, validate=validate.Range(1, 1000))
-
-
-# Incidents: output.
+# Output.
 
 
 class PartyOutSchema(Schema):
@@ -304,12 +264,6 @@ class IncidentListItemSchema(Schema):
     scheduled_follow_ups = fields.Integer()
 
 
-class PageSchema(Schema):
-    total = fields.Integer()
-    page = fields.Integer()
-    page_size = fields.Integer()
-
-
 class IncidentPageSchema(PageSchema):
     items = fields.List(fields.Nested(IncidentListItemSchema))
 
@@ -327,207 +281,3 @@ class TimelineItemSchema(Schema):
 
 class TimelinePageSchema(PageSchema):
     items = fields.List(fields.Nested(TimelineItemSchema))
-
-
-# Offices.
-
-
-class OfficeSchema(Schema):
-    code = fields.String()
-    name = fields.String()
-    city = fields.String()
-
-
-class OfficePageSchema(PageSchema):
-    items = fields.List(fields.Nested(OfficeSchema))
-
-
-def _counts() -> fields.Dict:
-    return fields.Dict(keys=fields.String(), values=fields.Integer())
-
-
-class SummaryIncidentsSchema(Schema):
-    total = fields.Integer()
-    open = fields.Integer()
-    by_category = _counts()
-    by_severity = _counts()
-    by_target = _counts()
-    by_trigger = _counts()
-
-
-class SummaryDeEscalationsSchema(Schema):
-    total = fields.Integer()
-    by_outcome = _counts()
-    calmed_rate = fields.Float()
-
-
-class SummaryEscalationsSchema(Schema):
-    by_target = _counts()
-
-
-class SummaryFollowUpsSchema(Schema):
-    scheduled = fields.Integer()
-    completed = fields.Integer()
-    cancelled = fields.Integer()
-    open = fields.Integer()
-    overdue = fields.Integer()
-
-
-class TimeToCloseSchema(Schema):
-    median = fields.Float(allow_none=True)
-    p90 = fields.Float(allow_none=True)
-
-
-class OfficeSummarySchema(Schema):
-    office = fields.String()
-    from_ = fields.String(
-        attribute="from", data_key="from", allow_none=True, metadata={"format": "date"}
-    )
-    to = fields.String(allow_none=True, metadata={"format": "date"})
-    as_of = fields.String(allow_none=True, metadata={"format": "date-time"})
-    incidents = fields.Nested(SummaryIncidentsSchema)
-    de_escalations = fields.Nested(SummaryDeEscalationsSchema)
-    escalations = fields.Nested(SummaryEscalationsSchema)
-    follow_ups = fields.Nested(SummaryFollowUpsSchema)
-    time_to_close_hours = fields.Nested(TimeToCloseSchema)
-
-
-# Follow-up board.
-
-
-class BoardItemSchema(Schema):
-    id = fields.UUID()
-    incident_id = fields.UUID()
-    office = fields.String()
-    kind = fields.String()
-    due_on = fields.String(metadata={"format": "date"})
-    assignee = fields.String(allow_none=True)
-    category = fields.String()
-    severity = fields.Integer()
-    status = fields.String()
-    overdue = fields.Boolean()
-
-
-class BoardPageSchema(PageSchema):
-    items = fields.List(fields.Nested(BoardItemSchema))
-
-
-# Audit trail.
-
-
-class DisclosureQueryArgsSchema(Schema):
-    incident = fields.UUID(load_default=None)
-    after = fields.Integer(load_default=0, validate=validate.Range(0, MAX_POSITION))
-    limit = fields.Integer(load_default=100, validate=validate.Range(1, 1000))
-
-
-class DisclosureSchema(Schema):
-    number = fields.Integer()
-    incident_id = fields.UUID()
-    viewer = fields.String()
-    channel = fields.String()
-    at = fields.DateTime()
-
-
-class DisclosurePageSchema(Schema):
-    items = fields.List(fields.Nested(DisclosureSchema))
-    after = fields.Integer()
-    limit = fields.Integer()
-
-
-class VerificationSchema(Schema):
-    ok = fields.Boolean()
-    checked = fields.Integer(metadata={"description": "Events rehashed."})
-    head = fields.String(
-        allow_none=True, metadata={"description": "Chain value at the end (hex)."}
-    )
-    position = fields.Integer()
-    checkpoints = fields.Integer()
-    pending = fields.Integer(
-        metadata={"description": "Events not sealed into the ledger yet."}
-    )
-    first_bad_position = fields.Integer()
-    kind = fields.String()
-    reason = fields.String()
-
-
-class AuditEventSchema(Schema):
-    position = fields.Integer()
-    aggregate_id = fields.UUID()
-    version = fields.Integer()
-    type = fields.String()
-    topic = fields.String(allow_none=True)
-    actor = fields.String(allow_none=True)
-    recorded_at = fields.String(metadata={"format": "date-time"})
-
-
-class AuditPageSchema(Schema):
-    items = fields.List(fields.Nested(AuditEventSchema))
-    total = fields.Integer()
-    after = fields.Integer()
-    limit = fields.Integer()
-
-
-# People and tokens.
-
-
-class RegisterUserSchema(Schema):
-    name = fields.String(required=True, validate=validate.Length(max=NAME_MAX))
-    role = Code(Role, required=True)
-    offices = fields.List(
-        Code(),
-        allow_none=True,
-        validate=validate.Length(min=1, max=MAX_OFFICES),
-        metadata={"description": "Office codes; null or absent: every office."},
-    )
-    display_name = Text(max_length=values.SHORT_TEXT_MAX, allow_none=True)
-    password = fields.String(
-        load_only=True, validate=validate.Length(max=PASSWORD_MAX), allow_none=True
-    )
-
-
-class IssueTokenSchema(Schema):
-    label = Text(max_length=values.SHORT_TEXT_MAX, allow_none=True)
-
-
-class TokenSchema(Schema):
-    id = fields.UUID()
-    label = fields.String()
-
-
-class UserSchema(Schema):
-    id = fields.UUID()
-    name = fields.String()
-    display_name = fields.String()
-    role = fields.String()
-    offices = fields.List(fields.String(), allow_none=True)
-    is_active = fields.Boolean()
-    tokens = fields.List(fields.Nested(TokenSchema))
-    version = fields.Integer()
-
-
-class UserPageSchema(PageSchema):
-    items = fields.List(fields.Nested(UserSchema))
-
-
-class IssuedTokenSchema(Schema):
-    id = fields.UUID()
-    token = fields.String(
-        metadata={"description": "The bearer token: shown only this once."}
-    )
-    label = fields.String()
-    user = fields.Nested(UserSchema)
-
-
-# Errors.
-
-
-class ErrorSchema(Schema):
-    code = fields.Integer(metadata={"description": "The HTTP status code."})
-    status = fields.String(metadata={"description": "The HTTP status name."})
-    message = fields.String()
-    errors = fields.Dict(
-        keys=fields.String(),
-        values=fields.List(fields.String()),
-        metadata={"description": "Messages per field, e.g. parties.0.role."},
-    )

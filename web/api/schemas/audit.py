@@ -1,0 +1,65 @@
+"""Describe the audit trail, the disclosure log and the verification report."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from web.usecases.bounds import MAX_POSITION
+
+
+class AuditQueryArgsSchema(Schema):
+    after = fields.Integer(load_default=0, validate=validate.Range(0, MAX_POSITION))
+    limit = fields.Integer(load_default=100, validate=validate.Range(1, 1000))
+
+
+class AuditEventSchema(Schema):
+    position = fields.Integer()
+    aggregate_id = fields.UUID()
+    version = fields.Integer()
+    type = fields.String()
+    topic = fields.String(allow_none=True)
+    actor = fields.String(allow_none=True)
+    recorded_at = fields.String(metadata={"format": "date-time"})
+
+
+class AuditPageSchema(Schema):
+    items = fields.List(fields.Nested(AuditEventSchema))
+    total = fields.Integer()
+    after = fields.Integer()
+    limit = fields.Integer()
+
+
+class DisclosureQueryArgsSchema(Schema):
+    incident = fields.UUID(load_default=None)
+    after = fields.Integer(load_default=0, validate=validate.Range(0, MAX_POSITION))
+    limit = fields.Integer(load_default=100, validate=validate.Range(1, 1000))
+
+
+class DisclosureSchema(Schema):
+    number = fields.Integer()
+    incident_id = fields.UUID()
+    viewer = fields.String()
+    channel = fields.String()
+    at = fields.DateTime()
+
+
+class DisclosurePageSchema(Schema):
+    items = fields.List(fields.Nested(DisclosureSchema))
+    after = fields.Integer()
+    limit = fields.Integer()
+
+
+class VerificationSchema(Schema):
+    ok = fields.Boolean()
+    checked = fields.Integer(metadata={"description": "Events rehashed."})
+    head = fields.String(
+        allow_none=True, metadata={"description": "Chain value at the end (hex)."}
+    )
+    position = fields.Integer()
+    checkpoints = fields.Integer()
+    pending = fields.Integer(
+        metadata={"description": "Events not sealed into the ledger yet."}
+    )
+    first_bad_position = fields.Integer()
+    kind = fields.String()
+    reason = fields.String()
