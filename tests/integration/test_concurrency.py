@@ -21,8 +21,8 @@ from uuid import UUID, uuid4
 import pytest
 from argon2 import PasswordHasher
 
-import incidents.application
 from incidents.application import IncidentLog, load_default_offices
+from incidents.application.store import IncidentStore
 from incidents.errors import (
     ConcurrentWriteError,
     FollowUpNotScheduledError,
@@ -78,14 +78,15 @@ class LostRaces:
     def __init__(self) -> None:
         self.count = 0
         self._lock = threading.Lock()
-        self._original = incidents.application._back_off
+        # The staticmethod itself, so that putting it back restores it as it was.
+        self._original = vars(IncidentStore)["_back_off"]
 
     def __enter__(self) -> LostRaces:
-        incidents.application._back_off = self._back_off
+        IncidentStore._back_off = self._back_off
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        incidents.application._back_off = self._original
+        IncidentStore._back_off = self._original
 
     def _back_off(self, attempt: int) -> None:
         with self._lock:
