@@ -10,8 +10,7 @@ it, so classes can move between modules without breaking history (ADR 0002).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID, uuid4
@@ -19,6 +18,14 @@ from uuid import UUID, uuid4
 from eventsourcing.domain import Aggregate, event
 
 from incidents import values
+from incidents.domain.records import (
+    Amendment,
+    DeEscalation,
+    Escalation,
+    FollowUp,
+    Note,
+)
+from incidents.domain.report_checks import amendment_changes, report_fields
 from incidents.errors import (
     FollowUpNotFoundError,
     FollowUpNotScheduledError,
@@ -31,65 +38,14 @@ from incidents.errors import (
 )
 from incidents.personal_data import PersonalContact
 from incidents.vocabulary import (
-    Category,
     EscalationTarget,
     FollowUpKind,
     FollowUpStatus,
     Outcome,
     Resolution,
     Status,
-    Target,
     Technique,
-    Trigger,
 )
-
-AMENDABLE_FIELDS = (
-    "category",
-    "target",
-    "trigger",
-    "summary",
-    "parties",
-    "occurred_at",
-)
-
-
-@dataclass
-class DeEscalation:
-    techniques: list[str]
-    outcome: str
-    note: str | None
-    actor: str
-
-
-@dataclass
-class Escalation:
-    to: str
-    note: str | None
-    actor: str
-
-
-@dataclass
-class FollowUp:
-    id: UUID
-    kind: str
-    due_on: date
-    assignee: str | None
-    note: str | None
-    status: str = FollowUpStatus.SCHEDULED.value
-    outcome_note: str | None = None
-
-
-@dataclass
-class Note:
-    text: str
-    actor: str
-
-
-@dataclass
-class Amendment:
-    changes: dict[str, Any]
-    reason: str
-    actor: str
 
 
 class Incident(Aggregate):
@@ -528,81 +484,3 @@ class Incident(Aggregate):
             raise FollowUpNotFoundError(self.id, follow_up_id)
         if follow_up.status != FollowUpStatus.SCHEDULED.value:
             raise FollowUpNotScheduledError(follow_up_id, follow_up.status)
-
-
-def report_fields(
-    *,
-    office: str,
-    occurred_at: object,
-    category: object,
-    severity: object,
-    target: object,
-    summary: object,
-    now: datetime,
-    trigger: object = None,
-    parties: object = None,
-    contact: object = None,
-    client_ref: object = None,
-) -> dict[str, Any]:
-    """Check the values of a report and return them as the event will store them."""
-    checks: dict[str, Callable[[], Any]] = {
-        "occurred_at": lambda: values.past_instant("occurred_at", occurred_at, now=now),
-        "category": lambda: values.code("category", category, Category),
-        "severity": lambda: values.severity(severity),
-        "target": lambda: values.code("target", target, Target),
-        "trigger": lambda: values.optional_code("trigger", trigger, Trigger),
-        "summary": lambda: values.text(
-            "summary", summary, max_length=values.SUMMARY_MAX
-        ),
-        "parties": lambda: values.parties(parties),
-        "contact": lambda: values.contact(contact),
-        "client_ref": lambda: values.optional_text(
-            "client_ref", client_ref, max_length=values.CLIENT_REF_MAX
-        ),
-    }
-    fields: dict[str, Any] = {"office": office}
-    errors: dict[str, list[str]] = {}
-    for name, check in checks.items():
-        try:
-            fields[name] = check()
-        except InvalidInputError as error:
-            for key, messages in error.errors.items():
-                errors.setdefault(key, []).extend(messages)
-    if errors:
-        raise InvalidInputError(errors)
-    return fields
-
-
-def amendment_changes(changes: object, *, now: datetime) -> dict[str, Any]:
-    """Check the fields of an amendment and return their normalised values."""
-    if not isinstance(changes, dict) or not changes:
-        raise InvalidInputError.field(
-            "changes", f"Give at least one of: {', '.join(AMENDABLE_FIELDS)}."
-        )
-    unknown = sorted(set(changes) - set(AMENDABLE_FIELDS))
-    if unknown:
-        raise InvalidInputError.field(
-            "changes",
-            f"Cannot amend {', '.join(unknown)}: only "
-            f"{', '.join(AMENDABLE_FIELDS)} can be amended.",
-        )
-    checkers: dict[str, Callable[[Any], Any]] = {
-        "category": lambda v: values.code("changes.category", v, Category),
-        "target": lambda v: values.code("changes.target", v, Target),
-        "trigger": lambda v: values.optional_code("changes.trigger", v, Trigger),
-        "summary": lambda v: values.text(
-            "changes.summary", v, max_length=values.SUMMARY_MAX
-        ),
-        "parties": _amended_parties,
-        "occurred_at": lambda v: values.past_instant("changes.occurred_at", v, now=now),
-    }
-    return {name: checkers[name](value) for name, value in changes.items()}
-
-
-def _amended_parties(value: object) -> list[dict[str, Any]]:
-    try:
-        return values.parties(value)
-    except InvalidInputError as error:
-        raise InvalidInputError(
-            {f"changes.{field}": messages for field, messages in error.errors.items()}
-        ) from None
