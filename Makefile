@@ -39,8 +39,8 @@ run: install
 	$(BIN)/incidents serve --host $(HOST) --port $(PORT)
 
 lint: install
-	$(BIN)/ruff format --check incidents projections web tests benchmarks
-	$(BIN)/ruff check incidents projections web tests benchmarks
+	$(BIN)/ruff format --check incidents projections web demo tests benchmarks
+	$(BIN)/ruff check incidents projections web demo tests benchmarks
 	$(BIN)/lint-imports
 
 typecheck: install
@@ -71,8 +71,8 @@ integration: install
 	$(BIN)/python -m pytest tests/integration
 
 fmt: install
-	$(BIN)/ruff format incidents projections web tests benchmarks
-	$(BIN)/ruff check --fix incidents projections web tests benchmarks
+	$(BIN)/ruff format incidents projections web demo tests benchmarks
+	$(BIN)/ruff check --fix incidents projections web demo tests benchmarks
 
 # Regenerate the lock file after changing dependencies in pyproject.toml.
 lock:

@@ -30,9 +30,9 @@ from zoneinfo import ZoneInfo
 
 from benchmarks import evidence, readmodels
 from benchmarks.stores import Stores
+from demo import generate_history
 from incidents.application import load_default_offices
 from incidents.bootstrap import open_incident_log
-from incidents.demo import generate_history
 from projections.projector import Projector
 from projections.queries import ReadModels
 

@@ -16,7 +16,7 @@ def test_importing_the_packages_opens_and_creates_nothing(tmp_path: Path):
         "INCIDENTS_INSTANCE_PATH": str(tmp_path / "instance"),
         "INCIDENTS_DATABASE_URL": f"sqlite:///{tmp_path / 'log.sqlite3'}",
     }
-    code = "import incidents.application, incidents.bootstrap, web, web.cli"
+    code = "import incidents.application, incidents.bootstrap, web, web.cli, demo"
 
     subprocess.run([sys.executable, "-c", code], env=env, check=True, timeout=60)
 

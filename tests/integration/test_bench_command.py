@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from demo import generate_history
 from incidents.application import IncidentLog
-from incidents.demo import generate_history
 from incidents.domain import Incident
 from tests.conftest import cheap_password_hasher
 

@@ -8,9 +8,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from argon2 import PasswordHasher
 
+from demo import DemoResult, load_demo
+from demo.calendar import open_days
+from demo.people import OTHER_MEDIATORS
 from incidents.access import user_id
 from incidents.application import IncidentLog
-from incidents.demo import OTHER_MEDIATORS, DemoResult, load_demo, open_days
 from incidents.errors import InvalidInputError, UserAlreadyExistsError
 
 PARIS = ZoneInfo("Europe/Paris")

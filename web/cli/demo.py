@@ -35,7 +35,7 @@ def demo(if_empty: bool, seed: int, weeks: int, events: int | None) -> None:
     log holds about N more events: a large history written in minutes (the
     people are registered first if the log has none).
     """
-    from incidents.demo import load_demo
+    from demo import load_demo
 
     log = open_log()
     credentials_file = default_instance_path() / DEMO_CREDENTIALS_FILE
@@ -66,7 +66,7 @@ def demo(if_empty: bool, seed: int, weeks: int, events: int | None) -> None:
 
 
 def _append_history(log: IncidentLog, *, events: int, seed: int) -> None:
-    from incidents.demo import generate_history, register_people
+    from demo import generate_history, register_people
 
     if not log.list_users():
         credentials = register_people(log)
