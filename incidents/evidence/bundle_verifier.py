@@ -21,12 +21,17 @@ key is only caught when you name the key you trust (``--public-key`` or
 bundle's history extends checkpoints you kept from earlier.
 
 Exit status: 0 when the bundle is intact, 1 when it is not, 2 on a usage error.
-The hashes (see the project's ADR 0008)::
+The hashes (see the project's ADRs 0008 and 0012)::
 
     content = SHA-256( u32(len(id)) || id || u64(version)
                        || u32(len(topic)) || topic || SHA-256(state) )
     leaf_p  = SHA-256( u64(p) || content_p )
     chain_0 = 32 zero bytes;  chain_p = SHA-256( chain_(p-1) || leaf_p )
+
+    Merkle tree over the leaves in log order (RFC 6962 section 2.1):
+    MTH({}) = SHA-256("");  MTH({leaf}) = SHA-256(0x00 || leaf)
+    MTH(D[n]) = SHA-256(0x01 || MTH(D[0:k]) || MTH(D[k:n])),
+                k the largest power of two smaller than n
 """
 
 from __future__ import annotations
@@ -62,6 +67,7 @@ MANIFEST_SIGNATURE = "manifest.sig"
 LISTED_FILES = (EVENTS, CHECKPOINT, CHECKPOINTS, PUBLIC_KEY, README)
 
 GENESIS = bytes(32)
+EMPTY_TREE_ROOT = hashlib.sha256(b"").digest()
 KEY_ID_HEX = 16
 SMALL_FILE = 1 << 20  # Every file but events.jsonl is read whole, up to this.
 CHUNK = 1 << 16
@@ -141,6 +147,82 @@ def content_hash(aggregate_id: str, version: int, topic: str, state: bytes) -> b
 def leaf_hash(position: int, content: bytes) -> bytes:
     """Return the leaf of the event at a position."""
     return hashlib.sha256(position.to_bytes(8, "big") + content).digest()
+
+
+def merkle_leaf(leaf: bytes) -> bytes:
+    """Return the tree's node for an event's leaf: SHA-256(0x00 || leaf)."""
+    return hashlib.sha256(b"\x00" + leaf).digest()
+
+
+def merkle_node(left: bytes, right: bytes) -> bytes:
+    """Return the tree's node above two others: SHA-256(0x01 || left || right)."""
+    return hashlib.sha256(b"\x01" + left + right).digest()
+
+
+def verify_inclusion(
+    leaf: bytes, index: int, size: int, proof: Sequence[bytes], root: bytes
+) -> bool:
+    """Tell whether an audit path puts a leaf at ``index`` (RFC 9162 2.1.3.2)."""
+    if not 0 <= index < size:
+        return False
+    sides = _proof_sides(index, size - 1, len(proof))
+    if sides is None:
+        return False
+    r = merkle_leaf(leaf)
+    for p, on_the_left in zip(proof, sides, strict=True):
+        r = merkle_node(p, r) if on_the_left else merkle_node(r, p)
+    return r == root
+
+
+def verify_consistency(
+    old_size: int,
+    new_size: int,
+    old_root: bytes,
+    new_root: bytes,
+    proof: Sequence[bytes],
+) -> bool:
+    """Tell whether a proof shows one tree extends another (RFC 9162 2.1.4.2)."""
+    if not 0 <= old_size <= new_size:
+        return False
+    if old_size == new_size:
+        return not proof and old_root == new_root
+    if old_size == 0:  # Every tree extends the empty one.
+        return not proof and old_root == EMPTY_TREE_ROOT
+    if not proof:
+        return False
+    path = [old_root, *proof] if old_size & (old_size - 1) == 0 else list(proof)
+    fn, sn = old_size - 1, new_size - 1
+    while fn & 1:
+        fn, sn = fn >> 1, sn >> 1
+    sides = _proof_sides(fn, sn, len(path) - 1)
+    if sides is None:
+        return False
+    fr = sr = path[0]
+    for c, on_the_left in zip(path[1:], sides, strict=True):
+        if on_the_left:
+            fr, sr = merkle_node(c, fr), merkle_node(c, sr)
+        else:
+            sr = merkle_node(sr, c)
+    return fr == old_root and sr == new_root
+
+
+def _proof_sides(fn: int, sn: int, count: int) -> list[bool] | None:
+    """Run RFC 9162's loop over ``count`` hashes: is each on the left of the path?
+
+    ``None`` when the path is too long or too short for the tree (``sn``
+    reaches 0 early, or not at the end).
+    """
+    sides = []
+    for _ in range(count):
+        if sn == 0:
+            return None
+        on_the_left = bool(fn & 1) or fn == sn
+        if on_the_left:
+            while fn and not fn & 1:
+                fn, sn = fn >> 1, sn >> 1
+        sides.append(on_the_left)
+        fn, sn = fn >> 1, sn >> 1
+    return sides if sn == 0 else None
 
 
 def key_id_of(public_key: Ed25519PublicKey) -> str:
