@@ -20,6 +20,12 @@ key is only caught when you name the key you trust (``--public-key`` or
 ``--key-id``, from the service's operator). ``--checkpoint`` checks that the
 bundle's history extends checkpoints you kept from earlier.
 
+It also checks proof files, given instead of BUNDLE (``PROOF.json``): the
+inclusion proofs of ``incidents prove`` (these events are in the log a signed
+checkpoint describes) and consistency proofs (the log of a newer signed
+checkpoint extends an older one), RFC 6962 audit paths checked as RFC 9162
+section 2.1 spells it out.
+
 Exit status: 0 when the bundle is intact, 1 when it is not, 2 on a usage error.
 The hashes (see the project's ADRs 0008 and 0012)::
 
@@ -47,7 +53,7 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeGuard
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
@@ -56,6 +62,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 BUNDLE_FORMAT = "incidents-evidence-bundle/1"
 CHECKPOINT_FORMAT = "incidents-evidence-checkpoint/1"
 MANIFEST_CONTEXT = b"incidents-evidence-manifest/1\n"
+INCLUSION_FORMAT = "incidents-inclusion-proof/1"
+CONSISTENCY_FORMAT = "incidents-consistency-proof/1"
 
 EVENTS = "events.jsonl"
 CHECKPOINT = "checkpoint.json"
@@ -499,27 +507,7 @@ class _Check:
     def _checkpoint(
         self, data: object, where: str, key: Ed25519PublicKey | None
     ) -> _Checkpoint | None:
-        checkpoint = _parse_checkpoint(data, where)
-        if checkpoint is None:
-            self.problem(where, "not a valid checkpoint.")
-            return None
-        if key is None:
-            return None  # The missing or unusable key is reported already.
-        if checkpoint.key_id != key_id_of(key):
-            self.problem(
-                where,
-                f"names key {checkpoint.key_id}, but the key is {key_id_of(key)}: "
-                "it was signed with another key.",
-            )
-            return None
-        if not _signed(key, checkpoint.signature, checkpoint.statement()):
-            self.problem(
-                where,
-                "its signature does not verify: the checkpoint was altered or "
-                "re-signed with another key.",
-            )
-            return None
-        return checkpoint
+        return _signed_checkpoint(data, where, key, self.report.problems)
 
     # The events.
 
@@ -599,6 +587,31 @@ class _Check:
             )
 
 
+def _signed_checkpoint(
+    data: object, where: str, key: Ed25519PublicKey | None, problems: list[str]
+) -> _Checkpoint | None:
+    """Return the checkpoint if it is one and ``key`` signed it; else say why not."""
+    checkpoint = _parse_checkpoint(data, where)
+    if checkpoint is None:
+        problems.append(f"{where}: not a valid checkpoint.")
+        return None
+    if key is None:
+        return None  # The missing or unusable key is reported already.
+    if checkpoint.key_id != key_id_of(key):
+        problems.append(
+            f"{where}: names key {checkpoint.key_id}, but the key is "
+            f"{key_id_of(key)}: it was signed with another key."
+        )
+        return None
+    if not _signed(key, checkpoint.signature, checkpoint.statement()):
+        problems.append(
+            f"{where}: its signature does not verify: the checkpoint was altered "
+            "or re-signed with another key."
+        )
+        return None
+    return checkpoint
+
+
 def _parse_checkpoint(data: object, origin: str) -> _Checkpoint | None:
     if not isinstance(data, dict) or data.get("format") != CHECKPOINT_FORMAT:
         return None
@@ -666,8 +679,246 @@ def _signed(key: Ed25519PublicKey, signature: bytes, message: bytes) -> bool:
     return True
 
 
-def _is_count(value: object) -> bool:
+def _is_count(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+# Proof files.
+
+
+@dataclass
+class ProofReport:
+    """Say what a proof file proves, or everything found wrong with it."""
+
+    kind: str = "unknown"
+    key_id: str | None = None
+    size: int = 0
+    old_size: int = 0
+    leaves: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """Tell whether the proof holds."""
+        return not self.problems
+
+    def describe(self) -> list[str]:
+        """Return the report as lines of text for a person."""
+        if not self.ok:
+            return [
+                f"Proof REJECTED ({len(self.problems)} problems):",
+                *(f"  {problem}" for problem in self.problems),
+            ]
+        if self.kind == "inclusion":
+            found = (
+                f"Proof valid: {self.leaves} events are in the log of {self.size} "
+                f"events signed by key {self.key_id}."
+            )
+        else:
+            found = (
+                f"Proof valid: the log of {self.size} events extends the log of "
+                f"{self.old_size} events, both signed by key {self.key_id}."
+            )
+        return [
+            found,
+            "Compare the key with the one the service's operator publishes, "
+            "or pass --key-id/--public-key.",
+        ]
+
+
+def verify_proof_file(
+    path: Path | str, public_key_pem: bytes | None = None, *, key_id: str | None = None
+) -> ProofReport:
+    """Check an inclusion or consistency proof file against its signed checkpoints.
+
+    The key is ``public_key_pem`` when given, else the file's own
+    ``public_key``, which then must have the fingerprint ``key_id`` if given.
+    """
+    report = ProofReport()
+    name = Path(path).name
+    try:
+        data = json.loads(Path(path).read_bytes())
+    except OSError as error:
+        report.problems.append(f"{name}: cannot be read: {error}")
+        return report
+    except (ValueError, UnicodeDecodeError) as error:
+        report.problems.append(f"{name}: not valid JSON ({error}).")
+        return report
+    if not isinstance(data, dict) or data.get("format") not in (
+        INCLUSION_FORMAT,
+        CONSISTENCY_FORMAT,
+    ):
+        report.problems.append(
+            f"{name}: not a proof file ({INCLUSION_FORMAT} or {CONSISTENCY_FORMAT})."
+        )
+        return report
+    key = _proof_key(data, public_key_pem, key_id, report)
+    if data["format"] == INCLUSION_FORMAT:
+        _check_inclusion(data, key, report)
+    else:
+        _check_consistency(data, key, report)
+    return report
+
+
+def _proof_key(
+    data: dict[str, Any],
+    trusted_pem: bytes | None,
+    trusted_key_id: str | None,
+    report: ProofReport,
+) -> Ed25519PublicKey | None:
+    pem = trusted_pem
+    if pem is None:
+        carried = data.get("public_key")
+        if not isinstance(carried, str):
+            report.problems.append(
+                "public_key: missing: pass the public key you trust (--public-key)."
+            )
+            return None
+        pem = carried.encode("ascii", "replace")
+    try:
+        key = serialization.load_pem_public_key(pem)
+    except ValueError as error:
+        report.problems.append(f"public_key: not a PEM public key ({error}).")
+        return None
+    if not isinstance(key, Ed25519PublicKey):
+        report.problems.append("public_key: not an Ed25519 public key.")
+        return None
+    report.key_id = key_id_of(key)
+    if trusted_key_id is not None and trusted_key_id.lower() != report.key_id:
+        report.problems.append(
+            f"public_key: key {report.key_id} is not key {trusted_key_id}, the one "
+            "you trust: the proof was signed by someone else."
+        )
+    return key
+
+
+def _check_inclusion(
+    data: dict[str, Any], key: Ed25519PublicKey | None, report: ProofReport
+) -> None:
+    report.kind = "inclusion"
+    checkpoint = _signed_checkpoint(
+        data.get("checkpoint"), "checkpoint", key, report.problems
+    )
+    leaves = data.get("leaves")
+    if not isinstance(leaves, list) or not leaves:
+        report.problems.append("leaves: missing or empty: the file proves nothing.")
+        return
+    if checkpoint is None:
+        return
+    report.size = checkpoint.size
+    last = (-1, 0)
+    for number, entry in enumerate(leaves):
+        where = f"leaves[{number}]"
+        proven = _parse_proven_leaf(entry)
+        if isinstance(proven, str):
+            report.problems.append(f"{where}: {proven}")
+            continue
+        position, index, leaf, path = proven
+        where = f"{where} (position {position}, index {index})"
+        if index <= last[0] or position <= last[1]:
+            report.problems.append(
+                f"{where}: does not come after the leaf before it (index "
+                f"{last[0]}, position {last[1]})."
+            )
+        elif index >= checkpoint.size or position > checkpoint.position:
+            report.problems.append(
+                f"{where}: lies past the checkpoint ({checkpoint.size} events, up "
+                f"to position {checkpoint.position})."
+            )
+        elif not verify_inclusion(leaf, index, checkpoint.size, path, checkpoint.root):
+            report.problems.append(
+                f"{where}: its audit path does not lead to the checkpoint's root: "
+                "the leaf, its index or a hash of its path was changed, or the "
+                "event is not in that log."
+            )
+        else:
+            report.leaves += 1
+        last = (index, position)
+
+
+def _parse_proven_leaf(entry: object) -> tuple[int, int, bytes, list[bytes]] | str:
+    """Read one leaf of an inclusion proof, checked against its event if it has it."""
+    if not isinstance(entry, dict):
+        return "not a JSON object."
+    position, index = entry.get("position"), entry.get("index")
+    leaf, path = _hash_of(entry.get("hash")), _hashes_of(entry.get("audit_path"))
+    if not (_is_count(position) and position > 0 and _is_count(index)):
+        return "its position or index is not a count."
+    if leaf is None or path is None:
+        return "its hash or audit_path is not 64-hex hashes."
+    content = _event_content(entry)
+    if isinstance(content, str):
+        return content
+    if content is not None and leaf_hash(position, content) != leaf:
+        return "its hash is not the leaf of its position and content."
+    return position, index, leaf, path
+
+
+def _event_content(entry: dict[str, Any]) -> bytes | str | None:
+    """Return the content hash a leaf carries, or that its event's fields give."""
+    content = _hash_of(entry.get("content"))
+    if "content" in entry and content is None:
+        return "its content is not a 64-hex hash."
+    if "state" not in entry:
+        return content
+    aggregate_id, version, topic = (
+        entry.get(name) for name in ("aggregate_id", "version", "topic")
+    )
+    try:
+        state = base64.b64decode(entry["state"], validate=True)
+    except (TypeError, ValueError, binascii.Error):
+        return "its state is not base64."
+    if not (
+        isinstance(aggregate_id, str) and _is_count(version) and isinstance(topic, str)
+    ):
+        return "its aggregate_id, version or topic is missing or malformed."
+    recomputed = content_hash(aggregate_id, version, topic, state)
+    if content not in (None, recomputed):
+        return "its content hash does not match its fields and bytes."
+    return recomputed
+
+
+def _check_consistency(
+    data: dict[str, Any], key: Ed25519PublicKey | None, report: ProofReport
+) -> None:
+    report.kind = "consistency"
+    old = _signed_checkpoint(data.get("old"), "old", key, report.problems)
+    new = _signed_checkpoint(data.get("new"), "new", key, report.problems)
+    proof = _hashes_of(data.get("proof"))
+    if proof is None:
+        report.problems.append("proof: not a list of 64-hex hashes.")
+    if old is None or new is None or proof is None:
+        return
+    report.old_size, report.size = old.size, new.size
+    if (new.size, new.position) < (old.size, old.position) or (
+        (new.size == old.size) != (new.position == old.position)
+    ):
+        report.problems.append(
+            f"new: its {new.size} events up to position {new.position} cannot "
+            f"extend the old checkpoint's {old.size} up to position {old.position}."
+        )
+    elif not verify_consistency(old.size, new.size, old.root, new.root, proof):
+        report.problems.append(
+            "proof: does not show that the new checkpoint's log extends the old "
+            "one's: history up to the old checkpoint was rewritten, or a hash of "
+            "the proof was changed."
+        )
+
+
+def _hash_of(value: object) -> bytes | None:
+    if not isinstance(value, str) or len(value) != 2 * len(GENESIS):
+        return None
+    try:
+        return bytes.fromhex(value)
+    except ValueError:
+        return None
+
+
+def _hashes_of(values: object) -> list[bytes] | None:
+    if not isinstance(values, list):
+        return None
+    hashes = [_hash_of(value) for value in values]
+    return None if None in hashes else [h for h in hashes if h is not None]
 
 
 def read_checkpoint_file(path: Path | str) -> list[dict[str, Any]]:
@@ -686,7 +937,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog="bundle_verifier.py",
         description="Check an evidence bundle of the incident log, offline.",
     )
-    parser.add_argument("bundle", type=Path, help="a bundle directory or .zip")
+    parser.add_argument(
+        "bundle", type=Path, help="a bundle directory or .zip, or a proof file"
+    )
     parser.add_argument(
         "--public-key", type=Path, help="PEM file of the public key you trust"
     )
@@ -704,9 +957,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         held = [item for path in args.checkpoint for item in read_checkpoint_file(path)]
     except (OSError, ValueError) as error:
         parser.error(str(error))
-    report = verify_bundle(
-        args.bundle, public_key_pem=pem, key_id=args.key_id, held=held
-    )
+    report: BundleReport | ProofReport
+    if args.bundle.is_file() and not zipfile.is_zipfile(args.bundle):
+        if held:
+            parser.error("--checkpoint applies to bundles, not to proof files")
+        report = verify_proof_file(args.bundle, pem, key_id=args.key_id)
+    else:
+        report = verify_bundle(
+            args.bundle, public_key_pem=pem, key_id=args.key_id, held=held
+        )
     for line in report.describe():
         print(line)
     return 0 if report.ok else 1
