@@ -15,12 +15,13 @@ from web.cli import (
     serving,
     tokens,
 )
+from web.cli.common import Group
 
 # The commands that run until stopped, and log as a service does.
 SERVICES = frozenset({"serve", "project"})
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="incidents")
 @click.pass_context
 def main(context: click.Context) -> None:

@@ -28,6 +28,24 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_STORE = 3
 EXIT_MISSING_KEY = 4
+# A summary is the first sentence of a command's help, however long.
+SUMMARY_LIMIT = 1000
+
+
+class Group(click.Group):
+    """A group that lists each command with its whole summary, wrapped, never cut."""
+
+    def format_commands(
+        self, ctx: click.Context, formatter: click.HelpFormatter
+    ) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit=SUMMARY_LIMIT)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
 
 class StoreUnusable(click.ClickException):

@@ -21,7 +21,13 @@ DEMO_CREDENTIALS_FILE = "demo-credentials.txt"
     help="Load nothing when people are already registered.",
 )
 @click.option("--seed", default=92, show_default=True, help="Seed of the generator.")
-@click.option("--weeks", default=6, show_default=True, type=click.IntRange(1, 104))
+@click.option(
+    "--weeks",
+    default=6,
+    show_default=True,
+    type=click.IntRange(1, 104),
+    help="Weeks of incidents, ending today.",
+)
 @click.option(
     "--events",
     type=click.IntRange(1, 100_000_000),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from incidents.vocabulary import Role
-from web.cli.common import cli_actor, open_log, reports_errors
+from web.cli.common import Group, cli_actor, open_log, reports_errors
 from web.cli.passwords import new_password
 
 ROLES = click.Choice([role.value for role in Role])
@@ -28,7 +28,7 @@ def _scope(offices: list[str] | None) -> str:
     return "every office" if offices is None else ", ".join(offices)
 
 
-@click.group()
+@click.group(cls=Group)
 def users() -> None:
     """Manage the people who use the log."""
 

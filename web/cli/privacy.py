@@ -11,7 +11,7 @@ from incidents.personal_data import (
     retention_cutoff,
     retention_reason,
 )
-from web.cli.common import cli_actor, open_log, reports_errors
+from web.cli.common import Group, cli_actor, open_log, reports_errors
 from web.config import whole_number
 
 MAX_RETENTION_MONTHS = 600
@@ -28,7 +28,7 @@ def erase(incident_id: UUID, reason: str) -> None:
     click.echo(f"Erased the contact of incident {incident_id}.")
 
 
-@click.group()
+@click.group(cls=Group)
 def retention() -> None:
     """Apply the retention policy to visitors' contact details."""
 

@@ -6,10 +6,10 @@ from uuid import UUID
 
 import click
 
-from web.cli.common import cli_actor, open_log, reports_errors
+from web.cli.common import Group, cli_actor, open_log, reports_errors
 
 
-@click.group()
+@click.group(cls=Group)
 def tokens() -> None:
     """Issue, list and revoke the API tokens people use as bearer tokens."""
 
