@@ -33,6 +33,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.config["DATABASE_URL"]
     )
     app.extensions["incident_log"] = log
+    # Made now, so that the first sign-in with an unknown name costs what any
+    # other sign-in costs.
+    log.dummy_password_hash()
     projector = Projector(log)
     app.extensions["read_models"] = ReadModels(projector)
     if app.config.get("FOLLOW_LOG", True):

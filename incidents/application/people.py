@@ -7,7 +7,6 @@ store beside the log.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import secrets
 from collections.abc import Callable
@@ -59,6 +58,7 @@ class People(Offices):
     """Register people, change what they may do, and sign them in."""
 
     password_hasher: PasswordHasher
+    _dummy_password_hash: str | None = None
     user_log: EventSourcedLog[UserLogged]
 
     def register_user(
@@ -161,22 +161,34 @@ class People(Offices):
         Raises :class:`UserNotFoundError` for an unknown name or a wrong password
         alike, so that a caller cannot tell which names exist.
         """
+        # One argon2 verification whatever the name: a known one against its
+        # hash, an unknown one (or one without a password) against a dummy.
         try:
-            user = self._load_user(name)
+            user: User | None = self._load_user(name)
         except (UserNotFoundError, InvalidInputError):
-            self._spend_a_verification()
-            raise UserNotFoundError(name) from None
-        password_hash = self.credentials.get_password_hash(user.id)
-        if password_hash is None:
-            self._spend_a_verification()
-            raise UserNotFoundError(name)
+            user = None
+        stored = None if user is None else self.credentials.get_password_hash(user.id)
         try:
-            self.password_hasher.verify(password_hash, password)
+            self.password_hasher.verify(stored or self.dummy_password_hash(), password)
         except (VerificationError, InvalidHashError):
             raise UserNotFoundError(name) from None
+        if user is None or stored is None:
+            raise UserNotFoundError(name)
+        if self.password_hasher.check_needs_rehash(stored):
+            # The parameters changed since this hash was made: renew it now
+            # that the password is known to be right.
+            self.credentials.put_password_hash(
+                user.id, self.password_hasher.hash(password)
+            )
         if not user.is_active:
             raise UserDeactivatedError(name)
         return user.to_dict()
+
+    def dummy_password_hash(self) -> str:
+        """Return the hash unknown names are checked against, made once."""
+        if self._dummy_password_hash is None:
+            self._dummy_password_hash = self.password_hasher.hash(secrets.token_hex(16))
+        return self._dummy_password_hash
 
     def issue_token(
         self, name: str, *, actor: str, label: object = None
@@ -220,11 +232,6 @@ class People(Offices):
         if not user.is_active or token_id not in user.tokens:
             raise NotAuthenticatedError
         return user.to_dict()
-
-    def _spend_a_verification(self) -> None:
-        # Take as long as a real check, so timing does not tell names apart.
-        with contextlib.suppress(VerificationError):
-            self.password_hasher.verify(self.password_hasher.hash("x" * 16), "y")
 
     def _load_user(self, name: str) -> User:
         try:
