@@ -16,6 +16,8 @@ from uuid import UUID
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
+from incidents.sql_names import qualified
+
 if TYPE_CHECKING:
     from eventsourcing.persistence import ApplicationRecorder
 
@@ -142,8 +144,8 @@ class PostgresCredentialStore(CredentialStore):
 
     def __init__(self, recorder: PostgresApplicationRecorder) -> None:
         self._datastore = recorder.datastore
-        self._table = f'"{self._datastore.schema}".credentials'
-        self._tokens = f'"{self._datastore.schema}".api_tokens'
+        self._table = qualified(self._datastore.schema, "credentials")
+        self._tokens = qualified(self._datastore.schema, "api_tokens")
         with self._datastore.transaction(commit=True) as cursor:
             cursor.execute(
                 f"CREATE TABLE IF NOT EXISTS {self._table} ("

@@ -12,6 +12,9 @@ and :func:`probe_writes` tells whether it takes writes again.
 
 from __future__ import annotations
 
+import json
+import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -21,6 +24,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 from incidents.errors import InvalidInputError, StorageUnavailableError
+from incidents.sql_names import qualified
 
 if TYPE_CHECKING:
     from eventsourcing.persistence import ApplicationRecorder
@@ -31,6 +35,43 @@ SQLITE_LOCK_TIMEOUT = "10"
 # eventsourcing tries most reads and writes 10 times: while the server is down, a
 # request fails after about 10 times this long.
 POSTGRES_POOL_WAIT = "1"
+
+# libpq's connection parameters that a PostgreSQL URL may carry, passed to every
+# connection as they are (TLS above all: ?sslmode=verify-full&sslrootcert=...).
+LIBPQ_PARAMETERS = frozenset(
+    {
+        "application_name",
+        "channel_binding",
+        "connect_timeout",
+        "gssencmode",
+        "keepalives",
+        "keepalives_count",
+        "keepalives_idle",
+        "keepalives_interval",
+        "krbsrvname",
+        "options",
+        "requirepeer",
+        "ssl_max_protocol_version",
+        "ssl_min_protocol_version",
+        "sslcert",
+        "sslcompression",
+        "sslcrl",
+        "sslcrldir",
+        "sslkey",
+        "sslmode",
+        "sslpassword",
+        "sslrootcert",
+        "sslsni",
+        "target_session_attrs",
+        "tcp_user_timeout",
+    }
+)
+# Without a connect_timeout of its own, a connection to a server that does not
+# answer gives up after this many seconds (libpq would wait for the network).
+DEFAULT_CONNECT_TIMEOUT = "2"
+# Where the environment carries them to the store (store.py), as JSON.
+CONNECTION_PARAMETERS = "INCIDENTS_POSTGRES_CONNECTION_PARAMETERS"
+SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 # Any number nothing else in the database uses as an advisory lock.
 PROBE_LOCK = 0x3E7E5C0DE
@@ -79,7 +120,18 @@ def _postgres_environment(database_url: str) -> dict[str, str]:
     dbname = parts.path.lstrip("/")
     if not parts.hostname or not dbname:
         raise _invalid(database_url, "write postgresql://user:password@host:port/db")
-    query = parse_qs(parts.query)
+    query = parse_qs(parts.query, keep_blank_values=True)
+    for key, values in query.items():
+        if key != "schema" and key not in LIBPQ_PARAMETERS:
+            raise _invalid(
+                database_url,
+                f"{key!r} is not a parameter it takes: schema, or one of libpq's "
+                f"({', '.join(sorted(LIBPQ_PARAMETERS))})",
+            )
+        if len(values) > 1:
+            raise _invalid(database_url, f"give {key!r} once")
+    connection = {key: values[0] for key, values in query.items() if key != "schema"}
+    connection.setdefault("connect_timeout", DEFAULT_CONNECT_TIMEOUT)
     env = {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
         "POSTGRES_DBNAME": unquote(dbname),
@@ -98,8 +150,22 @@ def _postgres_environment(database_url: str) -> dict[str, str]:
         "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
     }
     if "schema" in query:
-        env["POSTGRES_SCHEMA"] = query["schema"][0]
+        schema = query["schema"][0]
+        if not SCHEMA_NAME.fullmatch(schema):
+            raise _invalid(
+                database_url,
+                "name the schema with lower-case letters, digits and _ "
+                "(63 at most, not starting with a digit)",
+            )
+        env["POSTGRES_SCHEMA"] = schema
+    env[CONNECTION_PARAMETERS] = json.dumps(connection, sort_keys=True)
     return env
+
+
+def connection_parameters(env: Mapping[str, str]) -> dict[str, str]:
+    """Return the libpq parameters that a store's environment carries."""
+    parameters: dict[str, str] = json.loads(env.get(CONNECTION_PARAMETERS) or "{}")
+    return parameters
 
 
 def storage_unavailable(
@@ -135,7 +201,7 @@ def probe_writes(recorder: ApplicationRecorder) -> None:
                 "ON CONFLICT (id) DO UPDATE SET probes = write_probe.probes + 1"
             )
     elif isinstance(recorder, PostgresApplicationRecorder):
-        table = f'"{recorder.datastore.schema}".write_probe'
+        table = qualified(recorder.datastore.schema, "write_probe")
         with recorder.datastore.transaction(commit=True) as pg_cursor:
             # Two processes creating one table at once would collide.
             pg_cursor.execute("SELECT pg_advisory_xact_lock(%s)", (PROBE_LOCK,))

@@ -27,6 +27,8 @@ from eventsourcing.persistence import Transcoding
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
+from incidents.sql_names import qualified
+
 if TYPE_CHECKING:
     from eventsourcing.persistence import ApplicationRecorder
 
@@ -146,7 +148,7 @@ class PostgresContactKeys(ContactKeys):
 
     def __init__(self, recorder: PostgresApplicationRecorder) -> None:
         self._datastore = recorder.datastore
-        self._table = f'"{self._datastore.schema}".contact_keys'
+        self._table = qualified(self._datastore.schema, "contact_keys")
         with self._datastore.transaction(commit=True) as cursor:
             cursor.execute(
                 f"CREATE TABLE IF NOT EXISTS {self._table} ("

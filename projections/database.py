@@ -19,6 +19,8 @@ from eventsourcing.persistence import Notification, OperationalError
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
+from incidents.sql_names import qualified
+
 if TYPE_CHECKING:
     from incidents.application import IncidentLog
 
@@ -161,7 +163,7 @@ class Database:
 
     def table(self, name: str) -> str:
         """Return the table name, qualified by the schema where there is one."""
-        return f'"{self.schema}".{name}' if self.dialect == "postgres" else name
+        return qualified(self.schema, name) if self.dialect == "postgres" else name
 
     def has_table(self, cursor: Cursor, name: str) -> bool:
         """Tell whether a table exists, without locking it."""

@@ -25,6 +25,7 @@ from eventsourcing.utils import Environment
 from incidents.credentials import CredentialStore, credential_store_for
 from incidents.persistence import (
     OPERATIONAL_ERRORS,
+    connection_parameters,
     probe_writes,
     storage_unavailable,
 )
@@ -101,6 +102,17 @@ class IncidentStore(Application[UUID]):
         # by the composition roots), never from stray library variables in
         # os.environ, so that two logs in one process cannot see each other's.
         return Environment(name, dict(env or {}))
+
+    def construct_factory(self, env: Environment) -> InfrastructureFactory[Any]:
+        factory = super().construct_factory(env)
+        if isinstance(factory, PostgresFactory):
+            # The URL's libpq parameters (sslmode, sslrootcert, connect_timeout...)
+            # reach every connection: the pool opens none before this.
+            arguments = factory.datastore.pool.kwargs
+            if not isinstance(arguments, dict):  # Never drop sslmode silently.
+                raise TypeError("The connection pool takes no arguments to add to.")
+            arguments.update(connection_parameters(env))
+        return factory
 
     def construct_recorder(self) -> ApplicationRecorder:
         # Processes that open one store at the same moment race to create its
