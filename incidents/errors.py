@@ -24,6 +24,8 @@ The hierarchy, and the HTTP status the web layer gives each branch::
     + StaleVersionError ............. 412  If-Match named an older version
     + ConcurrentWriteError .......... 409  lost a race too many times in a row
     + StorageUnavailableError ....... 503  the database cannot take it right now
+    + StoreNotUsableError ........... (at start: the command line exits 3) the
+                                      store named cannot be opened as ours
 """
 
 from __future__ import annotations
@@ -237,3 +239,7 @@ class StorageUnavailableError(IncidentsError):
         self.reason = reason
         self.writing = writing
         self.maybe_stored = maybe_stored
+
+
+class StoreNotUsableError(IncidentsError):
+    """Refuse to open a store that cannot be ours: say what it is and what to fix."""

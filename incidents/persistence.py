@@ -120,6 +120,12 @@ def _postgres_environment(database_url: str) -> dict[str, str]:
     dbname = parts.path.lstrip("/")
     if not parts.hostname or not dbname:
         raise _invalid(database_url, "write postgresql://user:password@host:port/db")
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
+    if port == 0:
+        raise _invalid(database_url, "the port must be a number from 1 to 65535")
     query = parse_qs(parts.query, keep_blank_values=True)
     for key, values in query.items():
         if key != "schema" and key not in LIBPQ_PARAMETERS:
@@ -136,7 +142,7 @@ def _postgres_environment(database_url: str) -> dict[str, str]:
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
         "POSTGRES_DBNAME": unquote(dbname),
         "POSTGRES_HOST": parts.hostname,
-        "POSTGRES_PORT": str(parts.port or 5432),
+        "POSTGRES_PORT": str(port or 5432),
         "POSTGRES_USER": unquote(parts.username or "postgres"),
         "POSTGRES_PASSWORD": unquote(parts.password or ""),
         "POSTGRES_POOL_SIZE": "5",

@@ -92,11 +92,19 @@ def _instance_secret_key(instance_path: Path) -> str:
     # Without INCIDENTS_SECRET_KEY, keep a random key in the instance folder, so
     # that sessions survive a restart and no key is ever written in the code.
     path = instance_path / SECRET_KEY_FILE
-    if path.exists():
-        return path.read_text(encoding="ascii").strip()
-    instance_path.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(48)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="ascii") as file:
-        file.write(key)
+    try:
+        if path.exists():
+            return path.read_text(encoding="ascii").strip()
+        instance_path.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as file:
+            file.write(key)
+    except OSError as error:
+        raise InvalidInputError.field(
+            "INCIDENTS_INSTANCE_PATH",
+            f"Cannot keep the secret key in {instance_path}: "
+            f"{error.strerror or error}. Name a folder this user may write, "
+            "or set INCIDENTS_SECRET_KEY.",
+        ) from None
     return key

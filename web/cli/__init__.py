@@ -16,15 +16,33 @@ from web.cli import (
     tokens,
 )
 from web.cli.common import Group
+from web.cli.failures import describe
 
 # The commands that run until stopped, and log as a service does.
 SERVICES = frozenset({"serve", "project"})
 
 
-@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+class CommandLine(Group):
+    """The root group: any failure left unexplained still ends in one line."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as error:
+            if ctx.params.get("debug"):
+                raise
+            raise click.ClickException(describe(error)) from None
+
+
+@click.group(cls=CommandLine, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="incidents")
+@click.option(
+    "--debug", is_flag=True, help="Show the traceback of an unexpected failure."
+)
 @click.pass_context
-def main(context: click.Context) -> None:
+def main(context: click.Context, debug: bool) -> None:
     """Keep the incident log of the mediators' post offices.
 
     The store is named by INCIDENTS_DATABASE_URL (default: a SQLite file in the

@@ -14,8 +14,9 @@ from eventsourcing.persistence import PersistenceError
 
 from incidents.application import IncidentLog
 from incidents.bootstrap import open_incident_log
-from incidents.errors import IncidentsError
+from incidents.errors import IncidentsError, StoreNotUsableError
 from incidents.persistence import redact
+from web.cli.failures import postgres_reason
 from web.config import default_instance_path, settings_from_environment
 
 P = ParamSpec("P")
@@ -67,11 +68,15 @@ def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return command(*args, **kwargs)
+        except StoreNotUsableError as error:
+            raise StoreUnusable(error.message) from None
         except IncidentsError as error:
             raise click.ClickException(error.message) from None
         except PersistenceError as error:
+            url = database_url()
+            reason = postgres_reason(url) or " ".join(str(error).split())
             raise StoreUnusable(
-                f"Cannot use the database {redact(database_url())}: {error}"
+                f"Cannot use the database {redact(url)}: {reason}"
             ) from None
 
     return wrapper
