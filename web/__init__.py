@@ -13,7 +13,7 @@ from incidents.bootstrap import open_incident_log
 from incidents.evidence import SIGNING_KEY_FILE, Evidence
 from projections.projector import Projector
 from projections.queries import ReadModels
-from web import docs, health, logs, metrics
+from web import docs, fault_log, health, logs, metrics
 from web.config import default_instance_path, settings_from_environment
 
 
@@ -55,6 +55,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     logs.init_app(app)
     metrics.init_app(app)
+    fault_log.init_app(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(docs.bp)
     # Imported here: the API's views reach the log through this module.

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import io
 import json
+import logging
 import time
 import uuid
 from collections.abc import Iterator
@@ -34,6 +36,7 @@ from tests import pgserver
 from tests.api.live import Reply, Server, build_app, register, serving
 from tests.conftest import scratch_database
 from tests.faults.conftest import fill, immutable, start_postgres, stop_postgres
+from web.logs import json_formatter
 
 OFFICE = "colombes-aragon"
 PEOPLE: dict[str, tuple[str, list[str] | None]] = {
@@ -294,3 +297,47 @@ def test_a_stopped_postgresql_refuses_then_recovers_by_itself(
         finally:
             while opened_logs:  # Before the database is dropped.
                 opened_logs.pop().close()
+
+
+def test_twenty_seconds_of_refused_writes_log_little(
+    small_disk: Path, opened_logs: list[IncidentLog]
+):
+    url = f"sqlite:///{small_disk / 'incidents.sqlite3'}"
+    written = io.StringIO()
+    handler = logging.StreamHandler(written)
+    handler.setFormatter(json_formatter())
+    root = logging.getLogger()
+    root.addHandler(handler)
+    refused = 0
+    try:
+        with served(url, opened_logs) as server:
+            mediator = server.client("mediator")
+            mediator.ok("POST", "/incidents", report_body())
+            filler = fill(small_disk)
+            try:
+                until = time.monotonic() + 20
+                while time.monotonic() < until:
+                    reply = mediator.post("/incidents", report_body())
+                    refused += reply.status == 503
+            finally:
+                filler.unlink()
+            mediator.ok("POST", "/incidents", report_body())
+            mediator.close()
+    finally:
+        root.removeHandler(handler)
+        while opened_logs:  # Let the disk be unmounted.
+            opened_logs.pop().close()
+
+    logged = written.getvalue()
+    faults = [
+        json.loads(line) for line in logged.splitlines() if "web.fault_log" in line
+    ]
+    print(
+        f"measured: {refused} writes refused in 20 s of full disk logged "
+        f"{len(logged.encode()):,} bytes, {len(faults)} lines about the fault"
+    )
+    assert refused > 100
+    assert len(logged.encode()) < 1_000_000
+    assert faults[0]["level"] == "error"
+    assert sum("exception" in line for line in faults) == 1
+    assert faults[-1]["event"].startswith("The database serves requests again")

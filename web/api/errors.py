@@ -8,8 +8,9 @@ Flask's own error pages), flattens validation messages to one list per field
 
 A database that cannot serve (unreachable, full, read-only) is 503 with
 ``Retry-After``, whether the application said so (:class:`StorageUnavailableError`)
-or the driver's error reached the web layer on its own; it is logged once, with
-its cause. Read models that lag behind the log are 503 with ``Retry-After`` too.
+or the driver's error reached the web layer on its own; it is logged with its
+cause when the fault starts, then counted (:mod:`web.fault_log`). Read models
+that lag behind the log are 503 with ``Retry-After`` too.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from incidents.errors import (
 from incidents.evidence.errors import EvidenceError
 from incidents.persistence import OPERATIONAL_ERRORS
 from web.api.schemas import ErrorSchema
+from web.fault_log import fault_log
 from web.usecases.read_your_writes import ReadModelsBehindError
 
 JSON_PREFIX = "/api/"
@@ -113,11 +115,7 @@ class Api(flask_smorest.Api):  # type: ignore[misc]  # flask-smorest is untyped
             data["headers"] = BEARER_CHALLENGE
         if isinstance(error, StorageUnavailableError):
             data["headers"] = {"Retry-After": str(RETRY_AFTER_SECONDS)}
-            logger.error(
-                "The database cannot serve a request: %s",
-                error.reason,
-                exc_info=error,
-            )
+            fault_log().refused(error.reason, error)
         http_error.data = data  # type: ignore[attr-defined]
         return self.handle_http_exception(http_error)
 
