@@ -46,24 +46,6 @@ def open_log(database_url: str, *, load_offices: bool = True) -> IncidentLog:
     return log
 
 
-@pytest.fixture(scope="session", autouse=True)
-def clock_of_the_session() -> Iterator[None]:
-    """Run the session from INCIDENTS_TEST_CLOCK (an ISO instant), ticking.
-
-    ``make test-any-hour`` sets it to the hours when the day in Paris is not the
-    day in UTC. The wall clock of this process moves (time-machine); monotonic
-    clocks, sleeps and other processes do not.
-    """
-    moment = os.environ.get("INCIDENTS_TEST_CLOCK")
-    if not moment:
-        yield
-        return
-    import time_machine
-
-    with time_machine.travel(datetime.fromisoformat(moment), tick=True):
-        yield
-
-
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[pgserver.Server]:
     """Return where PostgreSQL listens, starting a throwaway server if need be."""
@@ -198,6 +180,25 @@ MEASURING = (
     "tests/integration/test_concurrency.py",
 )
 _measured: list[str] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Run the session from INCIDENTS_TEST_CLOCK (an ISO instant), ticking.
+
+    ``make test-any-hour`` sets it to the hours when the day in Paris is not the
+    day in UTC. The clock moves before the tests are collected, so that instants
+    taken when a module is imported are on it too. Only this process's wall
+    clock moves (time-machine): monotonic clocks, sleeps and other processes
+    keep the real time.
+    """
+    moment = os.environ.get("INCIDENTS_TEST_CLOCK")
+    if not moment:
+        return
+    import time_machine
+
+    travel = time_machine.travel(datetime.fromisoformat(moment), tick=True)
+    travel.start()
+    config.add_cleanup(travel.stop)
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
