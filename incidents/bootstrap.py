@@ -37,6 +37,7 @@ def open_incident_log(
 
 # A table every incident log has; a file with tables but not this one is not ours.
 OUR_TABLE = "stored_events"
+SQLITE_HEADER = b"SQLite format 3\x00"
 
 
 def _prepare_sqlite_file(path: Path) -> None:
@@ -53,8 +54,17 @@ def _prepare_sqlite_file(path: Path) -> None:
         ) from None
     if not path.is_file() or path.stat().st_size == 0:
         return
+    with path.open("rb") as file:
+        header = file.read(len(SQLITE_HEADER))
+    if header != SQLITE_HEADER:
+        raise StoreNotUsableError(
+            f"{path} is not a SQLite database: name another file, this one is "
+            "left as it was."
+        )
     try:
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as database:
+        # immutable: read without the write-ahead log's index, which could not
+        # be created on a full disk or a read-only medium.
+        with sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True) as database:
             tables = {
                 name
                 for (name,) in database.execute(
@@ -62,10 +72,8 @@ def _prepare_sqlite_file(path: Path) -> None:
                 )
             }
         database.close()
-    except sqlite3.DatabaseError as error:
-        raise StoreNotUsableError(
-            f"{path} is not a SQLite database ({error}): name another file."
-        ) from None
+    except sqlite3.Error:
+        return  # Opening the store says what is wrong with it.
     if tables and OUR_TABLE not in tables:
         shown = ", ".join(sorted(tables)[:5])
         raise StoreNotUsableError(
