@@ -184,3 +184,23 @@ def test_a_backup_tells_its_progress_in_pages(
 
     assert told
     assert told[-1][0] == told[-1][1] > 0
+
+
+def test_a_restore_that_fails_midway_leaves_the_store_and_nothing_else(
+    sqlite_url: str, make_log: OpenLog, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    history = write_some_history(make_log, sqlite_url)
+    copy = back_up(sqlite_url, tmp_path / "copies" / "backup.db")
+    database = Path(sqlite_url.removeprefix("sqlite:///"))
+    before = sorted(path.name for path in database.parent.iterdir())
+
+    def full_disk(source: object, target: object) -> None:
+        Path(str(target)).write_bytes(b"partial")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("incidents.backup.shutil.copyfile", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        restore(sqlite_url, copy)
+
+    assert sorted(path.name for path in database.parent.iterdir()) == before
+    assert list(make_log(sqlite_url).iter_history()) == history
