@@ -59,6 +59,15 @@ def bench(tmp_path: Path, *args: str, **extra: str) -> subprocess.CompletedProce
     )
 
 
+def assert_exit_code_tells_targets(ran: subprocess.CompletedProcess, figures: dict):
+    missed = [name for name, judged in figures["targets"].items() if not judged["met"]]
+    if missed:
+        assert ran.returncode == 1, ran.stderr
+        assert f"{len(missed)} target(s) missed" in ran.stderr
+    else:
+        assert ran.returncode == 0, ran.stderr
+
+
 def check_figures(figures: dict, backend: str) -> None:
     assert "skipped" not in figures, figures
     for name in RATIOS:
@@ -82,8 +91,8 @@ def check_figures(figures: dict, backend: str) -> None:
 def test_bench_prints_every_named_ratio_as_a_number_for_sqlite(tmp_path):
     ran = bench(tmp_path, "--json", "--backend", "sqlite")
 
-    assert ran.returncode == 0, ran.stderr
     result = json.loads(ran.stdout)
+    assert_exit_code_tells_targets(ran, result["sqlite"])
     assert result["machine"]["cpus"] >= 1
     assert "postgresql" not in result
     check_figures(result["sqlite"], "sqlite")
@@ -108,8 +117,8 @@ def test_bench_prints_every_named_ratio_as_a_number_for_postgresql(
         INCIDENTS_BENCH_POSTGRES_URL=server,
     )
 
-    assert ran.returncode == 0, ran.stderr
     result = json.loads(ran.stdout)
+    assert_exit_code_tells_targets(ran, result["postgresql"])
     assert result["machine"]["postgresql"]
     check_figures(result["postgresql"], "postgresql")
 
