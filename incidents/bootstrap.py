@@ -15,6 +15,8 @@ from incidents.persistence import environment_for, sqlite_path
 if TYPE_CHECKING:
     from argon2 import PasswordHasher
 
+    from incidents.evidence.sealing import LedgerSettings
+
 
 def open_incident_log(
     database_url: str,
@@ -22,13 +24,21 @@ def open_incident_log(
     password_hasher: PasswordHasher | None = None,
     clock: Callable[[], datetime] | None = None,
     load_offices: bool = True,
+    ledger: LedgerSettings | None = None,
 ) -> IncidentLog:
-    """Open the log, creating the SQLite folder and loading the offices if missing."""
+    """Open the log, creating the SQLite folder and loading the offices if missing.
+
+    ``ledger`` says where the evidence keys are; without it they are made in
+    memory, for this process only (tests).
+    """
     path = sqlite_path(database_url)
     if path is not None:
         _prepare_sqlite_file(path)
     log = IncidentLog(
-        environment_for(database_url), clock=clock, password_hasher=password_hasher
+        environment_for(database_url),
+        clock=clock,
+        password_hasher=password_hasher,
+        ledger=ledger,
     )
     if load_offices:
         log.ensure_offices(load_default_offices())

@@ -8,12 +8,16 @@ when ``INCIDENTS_REQUIRE_POSTGRES=1`` (as ``.ci/run`` sets): CI never skips them
 
 from __future__ import annotations
 
+import functools
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import psycopg
@@ -22,6 +26,7 @@ from argon2 import PasswordHasher
 from psycopg import sql
 
 from incidents.application import IncidentLog, load_default_offices
+from incidents.evidence import LedgerSettings
 from incidents.persistence import environment_for
 from tests import pgserver
 
@@ -36,10 +41,37 @@ def cheap_password_hasher() -> PasswordHasher:
     return PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 
 
-def open_log(database_url: str, *, load_offices: bool = True) -> IncidentLog:
+@functools.cache
+def evidence_key_folder() -> Path:
+    """Return the folder of the evidence keys that every test log and service shares.
+
+    A store sealed under one key and checked under another would not verify:
+    logs opened by a test and services it starts use the same keys.
+    """
+    return Path(tempfile.mkdtemp(prefix="incidents-test-keys-"))
+
+
+def signing_key_path() -> Path:
+    """Return the signing key of the test session's logs and services."""
+    return evidence_key_folder() / "signing-key.pem"
+
+
+def ledger_settings(**options: Any) -> LedgerSettings:
+    """Return the ledger settings of the test session's logs."""
+    return LedgerSettings(signing_key_path=signing_key_path(), **options)
+
+
+def open_log(
+    database_url: str,
+    *,
+    load_offices: bool = True,
+    ledger: LedgerSettings | None = None,
+) -> IncidentLog:
     """Open an incident log on a store, with the default offices loaded."""
     log = IncidentLog(
-        environment_for(database_url), password_hasher=cheap_password_hasher()
+        environment_for(database_url),
+        password_hasher=cheap_password_hasher(),
+        ledger=ledger or ledger_settings(),
     )
     if load_offices:
         log.ensure_offices(load_default_offices())
@@ -140,8 +172,13 @@ def durable_database_url(request: pytest.FixtureRequest) -> str:
 def make_log(opened_logs: list[IncidentLog]) -> OpenLog:
     """Open logs with :func:`open_log`, closed after the test."""
 
-    def make(database_url: str, *, load_offices: bool = True) -> IncidentLog:
-        log = open_log(database_url, load_offices=load_offices)
+    def make(
+        database_url: str,
+        *,
+        load_offices: bool = True,
+        ledger: LedgerSettings | None = None,
+    ) -> IncidentLog:
+        log = open_log(database_url, load_offices=load_offices, ledger=ledger)
         opened_logs.append(log)
         return log
 
@@ -235,3 +272,9 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         f"PostgreSQL tests: {executed} executed ({counts['passed']} passed, "
         f"{counts['failed']} failed), {counts['skipped']} skipped"
     )
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Remove the session's evidence keys."""
+    if evidence_key_folder.cache_info().currsize:
+        shutil.rmtree(evidence_key_folder(), ignore_errors=True)

@@ -10,11 +10,15 @@ from flask import Flask, current_app
 
 from incidents.application import IncidentLog
 from incidents.bootstrap import open_incident_log
-from incidents.evidence import SIGNING_KEY_FILE, Evidence
+from incidents.evidence import Evidence
 from projections.projector import Projector
 from projections.queries import ReadModels
 from web import docs, fault_log, health, logs, metrics
-from web.config import default_instance_path, settings_from_environment
+from web.config import (
+    default_instance_path,
+    ledger_settings,
+    settings_from_environment,
+)
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -30,7 +34,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.config.update(test_config)
 
     log = app.config.get("INCIDENT_LOG") or open_incident_log(
-        app.config["DATABASE_URL"]
+        app.config["DATABASE_URL"],
+        ledger=ledger_settings(app.config, Path(app.instance_path)),
     )
     app.extensions["incident_log"] = log
     # Made now, so that the first sign-in with an unknown name costs what any
@@ -41,17 +46,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if app.config.get("FOLLOW_LOG", True):
         # The embedded default: read models follow the log in this process.
         projector.start()
-    evidence = Evidence(
-        log,
-        signing_key_path=Path(
-            app.config.get("SIGNING_KEY_PATH")
-            or Path(app.instance_path) / SIGNING_KEY_FILE
-        ),
-    )
-    app.extensions["evidence"] = evidence
-    if app.config.get("FOLLOW_LOG", True):
-        # Every event is sealed into the hash-chained ledger as the log grows.
-        evidence.start()
+    # Every event is sealed into the ledger by the write that stores it.
+    app.extensions["evidence"] = Evidence(log)
 
     logs.init_app(app)
     metrics.init_app(app)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from incidents.errors import InvalidInputError
+from incidents.evidence.sealing import LedgerSettings
 from incidents.evidence.signing import SIGNING_KEY_FILE
 
 DATABASE_FILE = "incidents.sqlite3"
@@ -44,12 +46,24 @@ def settings_from_environment(instance_path: Path) -> dict[str, Any]:
         "SIGNING_KEY_PATH": signing_key_path,
         # Behind HTTPS, session cookies must never travel over plain HTTP.
         "SESSION_COOKIE_SECURE": flag("INCIDENTS_SECURE_COOKIES", default=False),
-        # 0 when `incidents project` keeps the read models (and seals the
-        # ledger) in a process of its own, as with several web processes.
+        # 0 when `incidents project` keeps the read models in a process of its
+        # own, as with several web processes.
         "FOLLOW_LOG": flag("INCIDENTS_FOLLOW_LOG", default=True),
         # /metrics answers only this bearer token, and is not served without it.
         "METRICS_TOKEN": os.environ.get("INCIDENTS_METRICS_TOKEN") or None,
     }
+
+
+def ledger_settings(
+    settings: Mapping[str, Any], instance_path: Path, *, migrate: bool = True
+) -> LedgerSettings:
+    """Return where the evidence keys are, from the settings or the instance folder."""
+    return LedgerSettings(
+        signing_key_path=Path(
+            settings.get("SIGNING_KEY_PATH") or instance_path / SIGNING_KEY_FILE
+        ),
+        migrate=migrate,
+    )
 
 
 def flag(name: str, *, default: bool) -> bool:

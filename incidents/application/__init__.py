@@ -36,6 +36,7 @@ from incidents.application.people import (
     check_password,
 )
 from incidents.application.queries import Queries
+from incidents.evidence.sealing import LedgerSettings
 
 __all__ = [
     "PASSWORD_MAX",
@@ -61,8 +62,9 @@ class IncidentLog(IncidentCommands, People, Queries):
         *,
         clock: Callable[[], datetime] | None = None,
         password_hasher: PasswordHasher | None = None,
+        ledger: LedgerSettings | None = None,
     ) -> None:
-        super().__init__(env)
+        super().__init__(env, ledger=ledger)
         self.clock = clock or (lambda: datetime.now(UTC))
         self.password_hasher = password_hasher or PasswordHasher()
         self.user_log: EventSourcedLog[UserLogged] = EventSourcedLog(

@@ -23,6 +23,8 @@ from eventsourcing.sqlite import SQLiteFactory
 from eventsourcing.utils import Environment
 
 from incidents.credentials import CredentialStore, credential_store_for
+from incidents.evidence.recorders import open_sealing_recorder
+from incidents.evidence.sealing import LedgerSettings
 from incidents.persistence import (
     OPERATIONAL_ERRORS,
     connection_parameters,
@@ -76,7 +78,14 @@ class DateAsISO(Transcoding):
 class IncidentStore(Application[UUID]):
     """Keep the log's events and secrets, and tell listeners what each save stored."""
 
-    def __init__(self, env: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        env: Mapping[str, str] | None = None,
+        *,
+        ledger: LedgerSettings | None = None,
+    ) -> None:
+        # Where the evidence keys are: every write is sealed (ADR 0011).
+        self.ledger_settings = ledger or LedgerSettings()
         super().__init__(env)
         # Why the database refused the last write, until it takes one again.
         self.write_failure: str | None = None
@@ -119,7 +128,7 @@ class IncidentStore(Application[UUID]):
         # tables (and on PostgreSQL to replace its functions), and the losers
         # fail to start; tests/integration/test_concurrency.py shows it.
         with creating_tables_in_turn(self.factory):
-            return super().construct_recorder()
+            return open_sealing_recorder(self.factory, self.ledger_settings)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

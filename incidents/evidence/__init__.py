@@ -1,8 +1,12 @@
 """Make the history verifiable: a hash chain beside the events, signed checkpoints.
 
 - :mod:`~incidents.evidence.hashing`: a leaf per stored event, chained in order;
-- :mod:`~incidents.evidence.ledger`: the chain and checkpoints tables;
-- :mod:`~incidents.evidence.keeper`: seals new events and signs checkpoints;
+- :mod:`~incidents.evidence.tree`: the same leaves in an RFC 6962 Merkle tree;
+- :mod:`~incidents.evidence.ledger`, :mod:`~incidents.evidence.sql_ledger`: the
+  ledger's rows and checkpoints;
+- :mod:`~incidents.evidence.sealing`: extends the ledger and signs checkpoints;
+- :mod:`~incidents.evidence.recorders`: the event recorders that do it in the
+  transaction storing the events;
 - :mod:`~incidents.evidence.signing`: the Ed25519 key and checkpoints;
 - :mod:`~incidents.evidence.verification`: checks the events against all that;
 - :mod:`~incidents.evidence.export`: writes evidence bundles;
@@ -10,7 +14,7 @@
   library and ``cryptography`` only, so it can be copied out);
 - :class:`Evidence`: all of it behind one object, for the composition roots.
 
-ADR 0008 explains the design.
+ADRs 0008 and 0011 explain the design.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from incidents.evidence.errors import (
     SigningKeyError,
 )
 from incidents.evidence.export import BundleSummary
-from incidents.evidence.keeper import LedgerKeeper
+from incidents.evidence.sealing import LedgerSettings
 from incidents.evidence.service import Evidence
 from incidents.evidence.signing import (
     SIGNING_KEY_FILE,
@@ -43,7 +47,7 @@ __all__ = [
     "EvidenceError",
     "EvidenceMismatchError",
     "LedgerDamagedError",
-    "LedgerKeeper",
+    "LedgerSettings",
     "Problem",
     "SigningKeyError",
     "VerificationResult",

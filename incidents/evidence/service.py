@@ -7,63 +7,36 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from incidents.evidence.export import BundleSummary, export_to_path, export_to_zip
-from incidents.evidence.keeper import (
-    BATCH_SIZE,
-    CHECKPOINT_EVERY,
-    CHECKPOINT_INTERVAL,
-    LedgerKeeper,
-)
-from incidents.evidence.ledger import Ledger, ledger_for
-from incidents.evidence.signing import Checkpoint, CheckpointSigner
+from incidents.evidence.recorders import SealingRecorder
 from incidents.evidence.verification import VerificationResult, verify_log
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from incidents.application import IncidentLog
+    from eventsourcing.application import Application
+
+    from incidents.evidence.signing import Checkpoint
 
 
 class Evidence:
-    """Seal, sign, verify and export the history of one incident log."""
+    """Sign, verify and export the history of one incident log.
 
-    def __init__(
-        self,
-        log: IncidentLog,
-        *,
-        signing_key_path: Path | str,
-        ledger: Ledger | None = None,
-        batch_size: int = BATCH_SIZE,
-        checkpoint_every: int = CHECKPOINT_EVERY,
-        checkpoint_interval: float = CHECKPOINT_INTERVAL,
-    ) -> None:
+    Its recorder seals every event as it stores it (ADR 0011): nothing here
+    seals, and verifying writes nothing.
+    """
+
+    def __init__(self, log: Application[Any]) -> None:
+        recorder = log.recorder
+        if not isinstance(recorder, SealingRecorder):
+            raise TypeError(f"{type(recorder).__name__} does not seal its writes.")
         self.log = log
-        self.ledger = ledger or ledger_for(log.recorder)
-        self.signer = CheckpointSigner(signing_key_path)
-        self.keeper = LedgerKeeper(
-            log,
-            self.ledger,
-            signer=self.signer,
-            batch_size=batch_size,
-            checkpoint_every=checkpoint_every,
-            checkpoint_interval=checkpoint_interval,
-        )
-
-    def start(self, *, poll_interval: float = 0.5) -> None:
-        """Seal new events and sign periodic checkpoints in a background thread."""
-        self.keeper.start(poll_interval=poll_interval)
-
-    def stop(self, timeout: float = 10.0) -> None:
-        """Stop the background thread, after the batch in progress."""
-        self.keeper.stop(timeout)
-
-    def seal(self) -> int:
-        """Seal every event not yet in the ledger; return how many."""
-        return self.keeper.catch_up()
+        self.recorder = recorder
+        self.ledger = recorder.ledger
+        self.signer = recorder.sealer.signer
 
     def checkpoint(self) -> Checkpoint:
-        """Seal the newest events, then sign a checkpoint of the ledger's head."""
-        self.seal()
-        return self.keeper.checkpoint()
+        """Sign a checkpoint of the ledger's head (or return the one there is)."""
+        return self.recorder.checkpoint_head()
 
     def checkpoints(self) -> list[Checkpoint]:
         """Return every stored checkpoint, oldest first."""

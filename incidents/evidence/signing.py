@@ -11,11 +11,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
 import hashlib
 import json
-import os
-import secrets
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -30,6 +27,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 
 from incidents.evidence.errors import SigningKeyError
+from incidents.evidence.keyfiles import create_once
 
 CHECKPOINT_FORMAT = "incidents-evidence-checkpoint/1"
 MANIFEST_SIGNATURE_CONTEXT = b"incidents-evidence-manifest/1\n"
@@ -115,20 +113,25 @@ def utc_now_text() -> str:
 class CheckpointSigner:
     """Sign and check checkpoints with the Ed25519 key in one PEM file."""
 
-    def __init__(self, key_path: Path | str) -> None:
-        self.key_path = Path(key_path)
+    def __init__(self, key_path: Path | str | None) -> None:
+        # Without a path, the key lives in this process's memory only (tests).
+        self.key_path = None if key_path is None else Path(key_path)
         self._key: Ed25519PrivateKey | None = None
         self._lock = threading.Lock()
 
     def exists(self) -> bool:
-        """Tell whether the key file is there (without creating it)."""
-        return self._key is not None or self.key_path.exists()
+        """Tell whether the key is there (without creating its file)."""
+        return self._key is not None or self.key_path is None or self.key_path.exists()
 
     def private_key(self) -> Ed25519PrivateKey:
         """Return the private key, creating its file (mode 600) on first use."""
         with self._lock:
             if self._key is None:
-                self._key = _load_or_create(self.key_path)
+                self._key = (
+                    Ed25519PrivateKey.generate()
+                    if self.key_path is None
+                    else _load_or_create(self.key_path)
+                )
             return self._key
 
     def public_key(self) -> Ed25519PublicKey:
@@ -184,26 +187,12 @@ def _load_or_create(path: Path) -> Ed25519PrivateKey:
         serialization.NoEncryption(),
     )
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # Written whole under a temporary name, then linked into place: a
-        # process racing to create the key reads a complete file or none, and
-        # exactly one key wins.
-        temporary = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as file:
-            file.write(pem)
-        try:
-            os.link(temporary, path)
-        except FileExistsError:
-            return _load(path)
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                temporary.unlink()
+        created = create_once(path, pem)
     except OSError as error:
         raise SigningKeyError(
             f"Cannot create the signing key {path}: {error.strerror or error}."
         ) from None
-    return key
+    return key if created else _load(path)
 
 
 def _load(path: Path) -> Ed25519PrivateKey:

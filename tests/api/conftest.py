@@ -7,11 +7,9 @@ through the log itself, as an admin at the command line would.
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -21,6 +19,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from incidents.application import IncidentLog
+from tests.conftest import signing_key_path
 from web import create_app
 
 OFFICE = "colombes-aragon"
@@ -121,11 +120,6 @@ class Api:
 
     def head(self) -> int:
         return self.log.recorder.max_notification_id() or 0
-
-
-def signing_key_path() -> Path:
-    """Return where a test app keeps its signing key: a fresh temporary folder."""
-    return Path(tempfile.mkdtemp(prefix="incidents-test-key-")) / "signing-key.pem"
 
 
 def build_api(database_url: str, opened_logs: list[IncidentLog]) -> Iterator[Api]:

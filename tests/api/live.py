@@ -21,7 +21,7 @@ import waitress
 from flask import Flask
 
 from incidents.application import IncidentLog
-from tests.api.conftest import signing_key_path
+from tests.conftest import signing_key_path
 from web import create_app
 
 PREFIX = "/api/v1"

@@ -24,9 +24,8 @@ import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, Request
 
 from incidents.application import IncidentLog
-from tests.api.conftest import signing_key_path
 from tests.api.live import Server, serving
-from tests.conftest import open_log
+from tests.conftest import open_log, signing_key_path
 from tests.pages.conftest import PASSWORD, PEOPLE
 from web import create_app
 
@@ -217,4 +216,3 @@ def live_site(
         finally:
             for page in site.pages:
                 page.context.close()
-            app.extensions["evidence"].stop()

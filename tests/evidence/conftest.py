@@ -5,7 +5,6 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
@@ -47,14 +46,9 @@ def write_history(log: IncidentLog, incidents: int = 8) -> int:
 
 
 @pytest.fixture
-def make_evidence(tmp_path: Path) -> MakeEvidence:
-    """Return a factory of :class:`Evidence` with a key file in ``tmp_path``."""
-
-    def make(log: IncidentLog, **options: Any) -> Evidence:
-        options.setdefault("signing_key_path", tmp_path / "keys" / "signing.pem")
-        return Evidence(log, **options)
-
-    return make
+def make_evidence() -> MakeEvidence:
+    """Return a factory of the :class:`Evidence` of a log (its keys are the log's)."""
+    return Evidence
 
 
 class Tamper:

@@ -52,14 +52,16 @@ def test_an_intact_history_verifies(sealed):
     result = evidence.verify()
 
     assert result.ok
-    assert (result.checked, result.position, result.checkpoints) == (head, head, 1)
+    signed = len(evidence.checkpoints())  # The first write's, and the fixture's.
+    assert signed == 2
+    assert (result.checked, result.position, result.checkpoints) == (head, head, 2)
     assert result.head == evidence.ledger.head().chain
     assert result.as_dict() == {
         "ok": True,
         "checked": head,
         "head": result.head.hex(),
         "position": head,
-        "checkpoints": 1,
+        "checkpoints": 2,
         "pending": 0,
     }
 
@@ -145,7 +147,8 @@ def test_a_ledger_rewritten_to_match_a_changed_event_is_caught_against_the_check
     problem = evidence.verify().first_problem
     assert problem is not None
     assert problem.kind == "rewritten"
-    assert problem.position == 1  # No earlier checkpoint narrows it down.
+    # The checkpoint the first write signed (the offices) narrows it down.
+    assert problem.position == evidence.checkpoints()[0].position + 1 < BAD
     assert f"up to position {head}" in problem.reason
 
 
@@ -194,23 +197,22 @@ def test_an_altered_ledger_row_is_named(sealed):
     assert first(evidence) == ("ledger", BAD)
 
 
-def test_a_truncated_ledger_is_named_and_never_sealed_again_from_the_events(sealed):
-    _, evidence, tamper, _ = sealed
+def test_a_truncated_ledger_is_named_and_never_extended_or_signed_again(sealed):
+    log, evidence, tamper, _ = sealed
 
     tamper.cut_ledger_after(BAD)
 
     assert first(evidence) == ("ledger", BAD + 1)
-    with pytest.raises(LedgerDamagedError, match="truncated"):
-        evidence.seal()
+    with pytest.raises(LedgerDamagedError, match="rows were removed"):
+        write_history(log, incidents=1)
     with pytest.raises(LedgerDamagedError):
         evidence.checkpoint()
     assert evidence.ledger.head().position == BAD
 
 
-def test_the_keeper_refuses_to_sign_over_an_altered_ledger(sealed):
+def test_signing_is_refused_over_an_altered_ledger(sealed):
     log, evidence, tamper, head = sealed
     write_history(log, incidents=1)
-    evidence.seal()
 
     tamper.set_ledger_chain(head + 1, bytes(32))
 
@@ -218,11 +220,7 @@ def test_the_keeper_refuses_to_sign_over_an_altered_ledger(sealed):
         evidence.checkpoint()
 
 
-def test_an_event_appended_behind_the_application_is_only_pending_until_sealed(
-    sealed,
-):
-    # The limit of any log that is sealed as it grows: an event written straight
-    # into the table after the last seal looks like a new one (docs/audit.md).
+def test_an_event_appended_behind_the_application_is_never_sealed(sealed):
     _, evidence, tamper, _ = sealed
 
     tamper.append(copy_of=BAD)
@@ -245,7 +243,7 @@ def test_erasing_a_contact_leaves_the_history_verifiable(sealed, tmp_path):
 
     result = evidence.verify()
     assert result.ok, result.problems
-    assert result.pending == 1  # The erasure event itself, not yet sealed.
+    assert result.pending == 0  # The erasure event was sealed as it was stored.
     evidence.export(tmp_path / "after-erasure.zip")
     assert verify_bundle(tmp_path / "after-erasure.zip").ok
 

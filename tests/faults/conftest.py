@@ -29,6 +29,7 @@ from typing import Any
 import pytest
 
 from tests import pgserver
+from tests.conftest import signing_key_path
 
 HOST = "127.0.0.1"
 ROOT = Path(__file__).resolve().parents[2]
@@ -151,7 +152,7 @@ def service_environment(database_url: str, folder: Path) -> dict[str, str]:
         "INCIDENTS_DATABASE_URL": database_url,
         "INCIDENTS_INSTANCE_PATH": str(folder / "instance"),
         "INCIDENTS_SECRET_KEY": "faults",
-        "INCIDENTS_SIGNING_KEY_PATH": str(folder / "signing-key.pem"),
+        "INCIDENTS_SIGNING_KEY_PATH": str(signing_key_path()),
     }
 
 

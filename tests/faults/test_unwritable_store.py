@@ -217,7 +217,7 @@ def run_fault(
         assert sorted(ids) == sorted(
             [plain["id"], with_contact["id"], refused_report["id"]]
         )
-        # The ledger keeper seals what was written after the fault, by itself.
+        # What was written after the fault was sealed by the write itself.
         head = server.log.recorder.max_notification_id()
         deadline = time.monotonic() + RECOVERY_TIMEOUT
         while True:

@@ -20,8 +20,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from incidents.application import IncidentLog
-from tests.api.conftest import signing_key_path
-from tests.conftest import open_log
+from tests.conftest import open_log, signing_key_path
 from web import create_app
 
 OFFICE = "colombes-aragon"
@@ -141,4 +140,3 @@ def site(sqlite_url: str, opened_logs: list[IncidentLog]) -> Iterator[Site]:
         yield Site(app=app, log=log)
     finally:
         app.extensions["read_models"].projector.stop()
-        app.extensions["evidence"].stop()

@@ -17,7 +17,11 @@ from incidents.bootstrap import open_incident_log
 from incidents.errors import IncidentsError, StoreNotUsableError
 from incidents.persistence import redact
 from web.cli.failures import postgres_reason
-from web.config import default_instance_path, settings_from_environment
+from web.config import (
+    default_instance_path,
+    ledger_settings,
+    settings_from_environment,
+)
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -87,8 +91,15 @@ def database_url() -> str:
     return url
 
 
-def open_log() -> IncidentLog:
-    return open_incident_log(database_url())
+def open_log(*, to_verify: bool = False) -> IncidentLog:
+    """Open the configured store; to verify it, without writing anything to it."""
+    instance_path = default_instance_path()
+    settings = settings_from_environment(instance_path)
+    return open_incident_log(
+        settings["DATABASE_URL"],
+        ledger=ledger_settings(settings, instance_path, migrate=not to_verify),
+        load_offices=not to_verify,
+    )
 
 
 def cli_actor() -> str:

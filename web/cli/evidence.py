@@ -9,20 +9,18 @@ import click
 
 from incidents.application import IncidentLog
 from web.cli.common import open_log, reports_errors
-from web.config import default_instance_path, settings_from_environment
 
 if TYPE_CHECKING:
     from incidents.evidence import Checkpoint, Evidence
 
 
-# Verifiable history (ADR 0008).
+# Verifiable history (ADRs 0008 and 0011).
 
 
 def open_evidence(log: IncidentLog) -> Evidence:
     from incidents.evidence import Evidence
 
-    settings = settings_from_environment(default_instance_path())
-    return Evidence(log, signing_key_path=Path(settings["SIGNING_KEY_PATH"]))
+    return Evidence(log)
 
 
 def _read_held(paths: tuple[Path, ...]) -> list[Checkpoint]:
@@ -50,30 +48,16 @@ HELD_CHECKPOINTS = click.option(
 
 @click.command()
 @HELD_CHECKPOINTS
-@click.option(
-    "--no-seal",
-    is_flag=True,
-    help="Seal no new events first: check only what the ledger holds.",
-)
 @reports_errors
-def verify(held: tuple[Path, ...], no_seal: bool) -> None:
+def verify(held: tuple[Path, ...]) -> None:
     """Check that no stored event was changed, removed, inserted or reordered.
 
     Every event is hashed again from its stored bytes and compared with the
     ledger and every signed checkpoint. Exit 1 names the first bad position.
+    It writes nothing.
     """
-    from incidents.evidence import LedgerDamagedError
-
     checkpoints = _read_held(held)
-    evidence = open_evidence(open_log())
-    if not no_seal:
-        try:
-            sealed = evidence.seal()
-        except LedgerDamagedError as error:
-            click.echo(f"Sealing nothing new: {error.message}", err=True)
-        else:
-            if sealed:
-                click.echo(f"Sealed {sealed} new events into the ledger.", err=True)
+    evidence = open_evidence(open_log(to_verify=True))
     result = evidence.verify(held=checkpoints)
     first = result.first_problem
     if first is not None:
@@ -100,7 +84,7 @@ def verify(held: tuple[Path, ...], no_seal: bool) -> None:
 )
 @reports_errors
 def checkpoint(output: Path | None) -> None:
-    """Seal the newest events and sign a checkpoint; print it as JSON.
+    """Sign a checkpoint of the ledger's head; print it as JSON.
 
     Keep the JSON outside the service: `incidents verify --checkpoint FILE` and
     `incidents verify-bundle --checkpoint FILE` prove later that the history

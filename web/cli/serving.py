@@ -15,7 +15,6 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 from incidents.application import IncidentLog
 from incidents.persistence import redact
 from web.cli.common import open_log, reports_errors
-from web.cli.evidence import open_evidence
 from web.config import SERVE_THREADS
 from web.serving import (
     CONNECTION_LIMIT,
@@ -160,25 +159,17 @@ def _serving(server: Any) -> bool:
     help="Seconds between looks at the log when it is idle (on PostgreSQL, "
     "every save also wakes it at once).",
 )
-@click.option(
-    "--no-seal",
-    is_flag=True,
-    help="Leave sealing the ledger to another process (a web process following "
-    "the log, or another `incidents project`).",
-)
 @reports_errors
-def project(poll_interval: float, no_seal: bool) -> None:
+def project(poll_interval: float) -> None:
     """Keep the read models up to date, as a process of its own, until stopped.
 
-    It also seals new events into the evidence ledger and signs checkpoints, in
-    a thread: run it beside web processes started with INCIDENTS_FOLLOW_LOG=0
+    Run it beside web processes started with INCIDENTS_FOLLOW_LOG=0
     (docs/scaling.md).
     """
     from projections.projector import Projector
 
     log = open_log()
     projector = Projector(log)
-    evidence = None if no_seal else open_evidence(log)
     stopping = threading.Event()
 
     def stop(signum: int, frame: object) -> None:
@@ -188,12 +179,8 @@ def project(poll_interval: float, no_seal: bool) -> None:
     signal.signal(signal.SIGINT, stop)
     logger.info("Following the log from position %s.", projector.position())
     projector.start(poll_interval=poll_interval)
-    if evidence is not None:
-        evidence.start()
     _wake_on_saves_elsewhere(log, stopping)
     # Each thread stops after the batch in progress.
-    if evidence is not None:
-        evidence.stop()
     projector.stop()
     logger.info("Stopped at position %s.", projector.position())
 

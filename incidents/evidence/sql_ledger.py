@@ -1,0 +1,399 @@
+"""Keep the ledger in two tables of the event store's SQLite file or PostgreSQL schema.
+
+Reached through the event store's own connection pool, as
+``incidents/credentials.py`` does (no database driver is imported here). The
+SQL is written once with ``?`` placeholders. Writes happen only in a
+transaction that holds the event table's write lock (the one storing events,
+or :meth:`SQLLedger.writing`), so the head it reads stays true until commit.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from abc import abstractmethod
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from enum import Enum
+from typing import TYPE_CHECKING, Any
+
+from eventsourcing.persistence import OperationalError
+
+from incidents.evidence.ledger import (
+    READ_BATCH,
+    ChainRow,
+    Head,
+    Ledger,
+    LedgerWriter,
+    head_of,
+)
+from incidents.evidence.signing import Checkpoint
+
+if TYPE_CHECKING:
+    from eventsourcing.postgres import PostgresApplicationRecorder
+    from eventsourcing.sqlite import SQLiteApplicationRecorder
+
+Row = tuple[Any, ...]
+ROW_COLUMNS = "position, size, content, chain, leaf, peak, root"
+TREE_COLUMNS = ("leaf", "peak", "root")
+CHECKPOINT_COLUMNS = "size, position, root, time, key_id, signature"
+
+
+class Layout(Enum):
+    """Say which version of the ledger's tables a store holds."""
+
+    ABSENT = "absent"  # Written before the ledger existed, or a new store.
+    CHAINED = "chained"  # The hash chain only, sealed by a follower (ADR 0008).
+    CURRENT = "current"  # Sealed in the events' transaction (ADR 0011).
+
+
+class Cursor:
+    """Run ``?``-placeholder SQL on a SQLite or PostgreSQL cursor; rows as tuples."""
+
+    def __init__(self, cursor: Any, *, dialect: str) -> None:
+        self._cursor = cursor
+        self._postgres = dialect == "postgres"
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        """Run one statement."""
+        self._cursor.execute(self._adapt(sql), tuple(params))
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Run one statement once per row of parameters."""
+        if rows:
+            self._cursor.executemany(self._adapt(sql), [tuple(row) for row in rows])
+
+    def fetchone(self) -> Row | None:
+        """Return the next row, or ``None``."""
+        row = self._cursor.fetchone()
+        return None if row is None else self._row(row)
+
+    def fetchall(self) -> list[Row]:
+        """Return the remaining rows."""
+        return [self._row(row) for row in self._cursor.fetchall()]
+
+    def _adapt(self, sql: str) -> str:
+        return sql.replace("?", "%s") if self._postgres else sql
+
+    @staticmethod
+    def _row(row: Any) -> Row:
+        return tuple(row.values()) if isinstance(row, dict) else tuple(row)
+
+
+def chain_row(row: Row) -> ChainRow:
+    """Return a ledger row read with :data:`ROW_COLUMNS`."""
+    position, size, content, chain, leaf, peak, root = row
+    return ChainRow(
+        int(position),
+        int(size),
+        bytes(content),
+        bytes(chain),
+        bytes(leaf),
+        bytes(peak),
+        bytes(root),
+    )
+
+
+def checkpoint_row(row: Row) -> Checkpoint:
+    """Return a checkpoint read with :data:`CHECKPOINT_COLUMNS`."""
+    size, position, root, time, key_id, signature = row
+    return Checkpoint(
+        size=int(size),
+        position=int(position),
+        root=bytes(root),
+        time=str(time),
+        key_id=str(key_id),
+        signature=bytes(signature),
+    )
+
+
+class SQLLedger(Ledger):
+    """Keep the ledger in two tables of the event store's database."""
+
+    dialect: str
+    integer: str
+    blob: str
+    empty_blob: str
+
+    def __init__(self) -> None:
+        self.chain_table = self.table("evidence_chain")
+        self.checkpoints_table = self.table("evidence_checkpoints")
+
+    # What each database does differently.
+
+    @abstractmethod
+    def table(self, name: str) -> str:
+        """Return a table's name as SQL, qualified by the schema where there is one."""
+
+    @abstractmethod
+    def reading(self) -> Any:
+        """Return a context manager giving a cursor in a read-only transaction."""
+
+    @abstractmethod
+    def writing(self) -> Any:
+        """Return a context manager giving a cursor holding the events' write lock."""
+
+    @abstractmethod
+    def layout(self, cursor: Cursor) -> Layout:
+        """Tell which version of the ledger's tables the store holds."""
+
+    # The tables.
+
+    def create_tables(self, cursor: Cursor) -> None:
+        """Create the ledger's tables and index in their current layout."""
+        cursor.execute(
+            f"CREATE TABLE IF NOT EXISTS {self.chain_table} ("
+            f" position {self.integer} PRIMARY KEY,"
+            f" size {self.integer} NOT NULL,"
+            f" content {self.blob} NOT NULL,"
+            f" chain {self.blob} NOT NULL,"
+            + ",".join(f" {name} {self.blob} NOT NULL" for name in TREE_COLUMNS)
+            + ")"
+        )
+        self._create_size_index(cursor)
+        cursor.execute(
+            f"CREATE TABLE IF NOT EXISTS {self.checkpoints_table} ("
+            f" size {self.integer} PRIMARY KEY,"
+            f" position {self.integer} NOT NULL,"
+            f" root {self.blob} NOT NULL,"
+            " time TEXT NOT NULL,"
+            f" signature {self.blob} NOT NULL,"
+            " key_id TEXT NOT NULL)"
+        )
+
+    def add_tree_columns(self, cursor: Cursor) -> None:
+        """Bring a chain-only ledger to the current layout (empty values to fill)."""
+        for name in TREE_COLUMNS:
+            cursor.execute(
+                f"ALTER TABLE {self.chain_table} ADD COLUMN {name} {self.blob} "
+                f"NOT NULL DEFAULT {self.empty_blob}"
+            )
+        self._create_size_index(cursor)
+
+    def _create_size_index(self, cursor: Cursor) -> None:
+        # A row is found by size when a writer looks up the tree's peaks.
+        name = self.chain_table.rsplit(".", 1)[-1]
+        cursor.execute(
+            f"CREATE UNIQUE INDEX IF NOT EXISTS {name}_size "
+            f"ON {self.chain_table} (size)"
+        )
+
+    def writer(self, cursor: Cursor) -> SQLLedgerWriter:
+        """Return a writer working in the transaction of ``cursor``."""
+        return SQLLedgerWriter(self, cursor)
+
+    # Reading.
+
+    def head(self) -> Head:
+        with self.reading() as cursor:
+            return self.writer(cursor).head()
+
+    def rows(self, start: int, stop: int, *, limit: int = READ_BATCH) -> list[ChainRow]:
+        with self.reading() as cursor:
+            cursor.execute(
+                f"SELECT {ROW_COLUMNS} FROM {self.chain_table} "  # noqa: S608
+                "WHERE position >= ? AND position <= ? ORDER BY position LIMIT ?",
+                (start, stop, limit),
+            )
+            return [chain_row(row) for row in cursor.fetchall()]
+
+    def checkpoints(self) -> list[Checkpoint]:
+        with self.reading() as cursor:
+            return self.select_checkpoints(cursor, "ORDER BY size", ())
+
+    def latest_checkpoint(self) -> Checkpoint | None:
+        with self.reading() as cursor:
+            return self.writer(cursor).latest_checkpoint()
+
+    def select_checkpoints(
+        self, cursor: Cursor, clause: str, params: Sequence[Any]
+    ) -> list[Checkpoint]:
+        """Return the checkpoints a clause (``WHERE``, ``ORDER BY``) selects."""
+        cursor.execute(
+            f"SELECT {CHECKPOINT_COLUMNS} "  # noqa: S608
+            f"FROM {self.checkpoints_table} {clause}",
+            params,
+        )
+        return [checkpoint_row(row) for row in cursor.fetchall()]
+
+
+class SQLLedgerWriter(LedgerWriter):
+    """Read and append the ledger's tables in the caller's transaction."""
+
+    def __init__(self, ledger: SQLLedger, cursor: Cursor) -> None:
+        self.ledger = ledger
+        self.cursor = cursor
+
+    def head(self) -> Head:
+        self.cursor.execute(
+            f"SELECT {ROW_COLUMNS} FROM {self.ledger.chain_table} "  # noqa: S608
+            "ORDER BY position DESC LIMIT 1"
+        )
+        row = self.cursor.fetchone()
+        return head_of(None if row is None else chain_row(row))
+
+    def peaks(self, sizes: Sequence[int]) -> dict[int, bytes]:
+        if not sizes:
+            return {}
+        marks = ", ".join("?" * len(sizes))
+        self.cursor.execute(
+            f"SELECT size, peak FROM {self.ledger.chain_table} "  # noqa: S608
+            f"WHERE size IN ({marks})",
+            sizes,
+        )
+        return {int(size): bytes(peak) for size, peak in self.cursor.fetchall()}
+
+    def append(self, rows: Sequence[ChainRow]) -> None:
+        self.cursor.executemany(
+            f"INSERT INTO {self.ledger.chain_table} ({ROW_COLUMNS}) "  # noqa: S608
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    row.position,
+                    row.size,
+                    row.content,
+                    row.chain,
+                    row.leaf,
+                    row.peak,
+                    row.root,
+                )
+                for row in rows
+            ],
+        )
+
+    def latest_checkpoint(self) -> Checkpoint | None:
+        found = self.ledger.select_checkpoints(
+            self.cursor, "ORDER BY size DESC LIMIT 1", ()
+        )
+        return found[0] if found else None
+
+    def add_checkpoint(self, checkpoint: Checkpoint) -> None:
+        self.cursor.execute(
+            f"INSERT INTO {self.ledger.checkpoints_table} "  # noqa: S608
+            "(size, position, root, time, signature, key_id) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (size) DO NOTHING",
+            (
+                checkpoint.size,
+                checkpoint.position,
+                checkpoint.root,
+                checkpoint.time,
+                checkpoint.signature,
+                checkpoint.key_id,
+            ),
+        )
+
+    # Migrating a chain-only ledger (ADR 0011).
+
+    def unfilled_rows(self, after: int, limit: int) -> list[tuple[int, int, bytes]]:
+        """Return ``(position, size, content)`` of rows after ``after``, in order."""
+        self.cursor.execute(
+            "SELECT position, size, content "  # noqa: S608
+            f"FROM {self.ledger.chain_table} WHERE position > ? "
+            "ORDER BY position LIMIT ?",
+            (after, limit),
+        )
+        return [
+            (int(position), int(size), bytes(content))
+            for position, size, content in self.cursor.fetchall()
+        ]
+
+    def fill(self, rows: Sequence[ChainRow]) -> None:
+        """Write the tree's columns of rows that have only their chain."""
+        self.cursor.executemany(
+            f"UPDATE {self.ledger.chain_table} "  # noqa: S608
+            "SET leaf = ?, peak = ?, root = ? WHERE position = ?",
+            [(row.leaf, row.peak, row.root, row.position) for row in rows],
+        )
+
+
+class SQLiteLedger(SQLLedger):
+    """Keep the ledger in the SQLite file of the events."""
+
+    dialect = "sqlite"
+    integer = "INTEGER"
+    blob = "BLOB"
+    empty_blob = "x''"
+
+    def __init__(self, recorder: SQLiteApplicationRecorder) -> None:
+        self._datastore = recorder.datastore
+        super().__init__()
+
+    def table(self, name: str) -> str:
+        return name
+
+    def layout(self, cursor: Cursor) -> Layout:
+        cursor.execute("SELECT name FROM pragma_table_info('evidence_chain')")
+        return _layout({str(row[0]) for row in cursor.fetchall()})
+
+    @contextmanager
+    def reading(self) -> Iterator[Cursor]:
+        with self._datastore.transaction(commit=False) as cursor:
+            yield Cursor(cursor.sqlite_cursor, dialect=self.dialect)
+
+    @contextmanager
+    def writing(self) -> Iterator[Cursor]:
+        with self._datastore.get_connection(commit=True) as connection:
+            # BEGIN IMMEDIATE takes the database's write lock at once (waiting up
+            # to the lock timeout), so the head read next stays true until commit.
+            cursor = connection.cursor().sqlite_cursor
+            try:
+                cursor.execute("BEGIN IMMEDIATE")
+                yield Cursor(cursor, dialect=self.dialect)
+            except sqlite3.OperationalError as error:
+                connection.rollback()
+                raise OperationalError(error) from error
+            except BaseException:
+                connection.rollback()
+                raise
+            else:
+                connection.commit()
+            finally:
+                cursor.close()
+
+
+class PostgresLedger(SQLLedger):
+    """Keep the ledger in the PostgreSQL schema of the events."""
+
+    dialect = "postgres"
+    integer = "BIGINT"
+    blob = "BYTEA"
+    empty_blob = "''::bytea"
+
+    def __init__(self, recorder: PostgresApplicationRecorder) -> None:
+        self._datastore = recorder.datastore
+        self._events_table = (
+            f'"{recorder.datastore.schema}"."{recorder.events_table_name}"'
+        )
+        super().__init__()
+
+    def table(self, name: str) -> str:
+        return f'"{self._datastore.schema}".{name}'
+
+    def layout(self, cursor: Cursor) -> Layout:
+        cursor.execute(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_schema = ? AND table_name = 'evidence_chain'",
+            (self._datastore.schema,),
+        )
+        return _layout({str(row[0]) for row in cursor.fetchall()})
+
+    @contextmanager
+    def reading(self) -> Iterator[Cursor]:
+        with self._datastore.transaction(commit=False) as pg_cursor:
+            yield Cursor(pg_cursor, dialect=self.dialect)
+
+    @contextmanager
+    def writing(self) -> Iterator[Cursor]:
+        with self._datastore.transaction(commit=True) as pg_cursor:
+            cursor = Cursor(pg_cursor, dialect=self.dialect)
+            # The lock every insert of events takes (eventsourcing's recorder):
+            # while it is held, nobody stores an event, so nobody seals one.
+            cursor.execute(f"LOCK TABLE {self._events_table} IN EXCLUSIVE MODE")
+            yield cursor
+
+
+def _layout(columns: set[str]) -> Layout:
+    if not columns:
+        return Layout.ABSENT
+    if set(TREE_COLUMNS) <= columns:
+        return Layout.CURRENT
+    return Layout.CHAINED
