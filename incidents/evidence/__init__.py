@@ -24,6 +24,7 @@ from incidents.evidence.errors import (
     EvidenceError,
     EvidenceMismatchError,
     LedgerDamagedError,
+    MissingKeyError,
     SigningKeyError,
 )
 from incidents.evidence.export import BundleSummary
@@ -48,6 +49,7 @@ __all__ = [
     "EvidenceMismatchError",
     "LedgerDamagedError",
     "LedgerSettings",
+    "MissingKeyError",
     "Problem",
     "SigningKeyError",
     "VerificationResult",

@@ -23,3 +23,7 @@ class BundleExistsError(EvidenceError):
 
 class EvidenceMismatchError(EvidenceError):
     """Refuse to export events that do not lead to the checkpoint being exported."""
+
+
+class MissingKeyError(EvidenceError):
+    """Refuse to verify without the key that checks the evidence: not damage."""

@@ -4,16 +4,20 @@ One pass reads the events and the ledger side by side in position order, a page
 at a time (memory does not grow with the log), recomputes each event's content
 hash, leaf and chain value, and compares them with the ledger's row and with any
 checkpoint taken at that position. It stops at the first disagreement and says
-what kind of damage explains it:
+what kind of damage explains it (the reasons DESIGN.md names):
 
-``changed``    an event differs from the one sealed at its position;
-``deleted``    a sealed event is missing (a gap, or later events moved up);
-``inserted``   an event the ledger never sealed sits among sealed ones;
-``swapped``    two events exchanged positions; ``reordered``: one was moved;
-``truncated``  the newest sealed (or checkpointed) events are gone;
-``ledger``     the ledger itself was altered or truncated;
-``rewritten``  events and ledger agree but no longer lead to a signed root;
-``forged``     a checkpoint's signature does not verify with the signing key.
+``changed``             an event differs from the one sealed at its position;
+``deleted``             a sealed event is missing (a gap, or later ones moved up);
+``inserted``            an event the ledger never sealed, among sealed ones or
+                        after them: every write seals its own (ADR 0011);
+``reordered``           events exchanged positions, or one was moved;
+``truncated``           the newest sealed (or checkpointed) events are gone;
+``ledger_forged``       the ledger itself was altered or truncated;
+``checkpoint_mismatch`` events and ledger agree but no longer lead to a signed
+                        root, or a checkpoint's signature does not verify.
+
+It reads and never writes. Without the signing key, it raises
+:class:`MissingKeyError`: a missing key is not damage.
 
 Telling these apart after the first bad position may cost a scan of the rest of
 the ledger: that happens once, on failure only.
@@ -26,6 +30,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from incidents.evidence.errors import MissingKeyError
 from incidents.evidence.hashing import (
     GENESIS,
     leaf_hash,
@@ -60,7 +65,6 @@ class VerificationResult:
     position: int
     head: bytes
     checkpoints: int
-    pending: int
     problems: tuple[Problem, ...] = field(default=())
 
     @property
@@ -74,20 +78,22 @@ class VerificationResult:
         return self.problems[0] if self.problems else None
 
     def as_dict(self) -> dict[str, Any]:
-        """Return the result as the API shows it (``{ok, checked, head, ...}``)."""
+        """Return the result as the API shows it (``{ok, checked, head, ...}``).
+
+        When not ok, ``reason`` is the kind of damage and ``detail`` explains it.
+        """
         result: dict[str, Any] = {
             "ok": self.ok,
             "checked": self.checked,
             "head": self.head.hex(),
             "position": self.position,
             "checkpoints": self.checkpoints,
-            "pending": self.pending,
         }
         first = self.first_problem
         if first is not None:
             result["first_bad_position"] = first.position
-            result["kind"] = first.kind
-            result["reason"] = first.reason
+            result["reason"] = first.kind
+            result["detail"] = first.reason
         return result
 
 
@@ -145,16 +151,28 @@ def verify_log(
     check.run()
     if check.problem is not None:
         problems.append(check.problem)
-    pending = sum(1 for _ in iter_notifications(recorder, stop + 1, 2**62))
+    elif (after := _first_after(recorder, stop)) is not None:
+        problems.append(
+            Problem(
+                "inserted",
+                after,
+                f"The event at position {after} is after the ledger's last row "
+                f"(position {head.position}): no write of the service stored it.",
+            )
+        )
     problems.sort(key=lambda problem: problem.position or 0)
     return VerificationResult(
         checked=check.count,
         position=check.position,
         head=check.chain,
         checkpoints=len(trusted),
-        pending=pending,
         problems=tuple(problems),
     )
+
+
+def _first_after(recorder: ApplicationRecorder, position: int) -> int | None:
+    found = recorder.select_notifications(position + 1, 1)
+    return found[0].id if found else None
 
 
 def _trusted_checkpoints(
@@ -171,16 +189,11 @@ def _trusted_checkpoints(
         where = (
             "no signing key is configured"
             if signer is None
-            else (f"the signing key {signer.key_path} is missing")
+            else f"the signing key {signer.key_path} is missing"
         )
-        problems.append(
-            Problem(
-                "forged",
-                min(checkpoint.position for checkpoint in checkpoints),
-                f"{len(checkpoints)} checkpoints cannot be checked: {where}.",
-            )
+        raise MissingKeyError(
+            f"{len(checkpoints)} signed checkpoints cannot be checked: {where}."
         )
-        return []
     trusted: dict[tuple[int, int, bytes], Checkpoint] = {}
     for index, checkpoint in enumerate(checkpoints):
         origin = "stored" if index < stored_count else "held"
@@ -191,7 +204,7 @@ def _trusted_checkpoints(
             continue
         problems.append(
             Problem(
-                "forged",
+                "checkpoint_mismatch",
                 checkpoint.position,
                 f"The {origin} checkpoint of size {checkpoint.size} "
                 f"(position {checkpoint.position}, {checkpoint.time}, key "
@@ -255,7 +268,7 @@ class _Pass:
         self._extend(event.id, content)
         if row.chain != self.chain or row.size != self.count:
             self.problem = Problem(
-                "ledger",
+                "ledger_forged",
                 row.position,
                 f"The ledger's row at position {row.position} does not chain on "
                 "from the rows before it: the ledger was altered.",
@@ -285,7 +298,7 @@ class _Pass:
                 self.last_good_checkpoint = self.position
                 continue
             self.problem = Problem(
-                "rewritten",
+                "checkpoint_mismatch",
                 self.last_good_checkpoint + 1,
                 f"The events up to position {checkpoint.position} no longer lead to "
                 f"the root signed in the checkpoint of size {checkpoint.size} "
@@ -313,7 +326,7 @@ class _Pass:
     def _unsealed(self, event: Notification, row: ChainRow | None) -> Problem:
         if row is not None and row.size != self.count + 1:
             return Problem(
-                "ledger",
+                "ledger_forged",
                 event.id,
                 f"The ledger has no row for the event at position {event.id}, "
                 "and its sizes skip one: a ledger row was deleted.",
@@ -367,7 +380,7 @@ class _Pass:
     @staticmethod
     def _swapped(first: int, second: int) -> Problem:
         return Problem(
-            "swapped",
+            "reordered",
             first,
             f"The events at positions {first} and {second} were swapped.",
         )
@@ -392,7 +405,7 @@ class _Pass:
             )
         if self.position > self.sealed_to:
             return Problem(
-                "ledger",
+                "ledger_forged",
                 self.sealed_to + 1,
                 f"The ledger ends at position {self.sealed_to}, but a signed "
                 f"checkpoint covers events up to position {self.position}: the "

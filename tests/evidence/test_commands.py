@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from incidents.evidence import SIGNING_KEY_FILE, LedgerSettings
+from incidents.persistence import sqlite_path
 from tests.evidence.conftest import Tamper, write_history
 
 if TYPE_CHECKING:
@@ -100,7 +101,7 @@ def test_checkpoint_prints_a_checkpoint_signed_with_the_private_key(
         (lambda tamper, head: tamper.delete(BAD), "deleted", BAD),
         (lambda tamper, head: tamper.delete_and_close_up(BAD), "deleted", BAD),
         (lambda tamper, head: tamper.insert(BAD, copy_of=3), "inserted", BAD),
-        (lambda tamper, head: tamper.swap(BAD, BAD + 5), "swapped", BAD),
+        (lambda tamper, head: tamper.swap(BAD, BAD + 5), "reordered", BAD),
         (lambda tamper, head: tamper.cut_after(head - 2), "truncated", "head-1"),
     ],
     ids=["changed", "deleted", "deleted-closed-up", "inserted", "swapped", "truncated"],
@@ -153,7 +154,7 @@ def test_verify_checks_a_checkpoint_held_outside_the_database(
     verified = instance.run("verify", "--checkpoint", str(held))
 
     assert verified.returncode == 1
-    assert "(rewritten)" in verified.stderr
+    assert "(checkpoint_mismatch)" in verified.stderr
 
 
 def test_export_then_verify_bundle_accepts_the_bundle_and_rejects_a_change(
@@ -205,4 +206,46 @@ def test_verify_names_damage_on_postgresql(tmp_path, postgres_url, make_log):
     verified = instance.run("verify")
 
     assert verified.returncode == 1
-    assert f"History damaged at position {BAD} (swapped)" in verified.stderr
+    assert f"History damaged at position {BAD} (reordered)" in verified.stderr
+
+
+def sqlite_files(database_url: str) -> dict[str, bytes | None]:
+    """Return the bytes of a SQLite store's file and of its -wal and -shm."""
+    path = sqlite_path(database_url)
+    assert path is not None
+    files = (
+        path,
+        path.with_name(path.name + "-wal"),
+        path.with_name(path.name + "-shm"),
+    )
+    return {file.name: file.read_bytes() if file.exists() else None for file in files}
+
+
+@pytest.mark.parametrize("damaged", [False, True], ids=["intact", "damaged"])
+def test_verify_leaves_the_sqlite_file_byte_identical(instance, history, damaged):
+    log, head = history
+    if damaged:
+        Tamper(log, instance.database_url).append(copy_of=3)
+    log.close()  # The service stopped: its write-ahead log went into the file.
+    before = sqlite_files(instance.database_url)
+    assert next(iter(before.values())) is not None
+
+    verified = instance.run("verify")
+
+    assert verified.returncode == (1 if damaged else 0), verified.stderr
+    if damaged:
+        assert f"position {head + 1} (inserted)" in verified.stderr
+    assert sqlite_files(instance.database_url) == before
+
+
+def test_verify_without_the_signing_key_exits_4_and_creates_none(instance, history):
+    key = instance.folder / SIGNING_KEY_FILE
+    key.unlink()
+
+    verified = instance.run("verify")
+
+    assert verified.returncode == 4
+    assert verified.stderr.count("\n") == 1
+    assert "signing key" in verified.stderr
+    assert "missing" in verified.stderr
+    assert not key.exists()

@@ -12,7 +12,12 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from incidents.evidence import EvidenceMismatchError, LedgerDamagedError
+from incidents.evidence import (
+    Evidence,
+    EvidenceMismatchError,
+    LedgerDamagedError,
+    MissingKeyError,
+)
 from incidents.evidence.bundle_verifier import verify_bundle
 from incidents.evidence.signing import CheckpointSigner
 from tests.evidence.conftest import Tamper, write_history
@@ -21,7 +26,6 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from incidents.application import IncidentLog
-    from incidents.evidence import Evidence
     from tests.conftest import OpenLog
     from tests.evidence.conftest import MakeEvidence
 
@@ -62,7 +66,6 @@ def test_an_intact_history_verifies(sealed):
         "head": result.head.hex(),
         "position": head,
         "checkpoints": 2,
-        "pending": 0,
     }
 
 
@@ -75,7 +78,8 @@ def test_a_changed_byte_is_named(sealed):
     report = evidence.verification_report()
     assert report["ok"] is False
     assert report["first_bad_position"] == BAD
-    assert "changed" in report["reason"]
+    assert report["reason"] == "changed"
+    assert "were changed" in report["detail"]
 
 
 def test_a_deleted_event_leaving_a_gap_is_named(sealed):
@@ -110,7 +114,7 @@ def test_two_swapped_events_are_named(sealed, one, other):
 
     problem = evidence.verify().first_problem
     assert problem is not None
-    assert (problem.kind, problem.position) == ("swapped", one)
+    assert (problem.kind, problem.position) == ("reordered", one)
     assert f"positions {one} and {other}" in problem.reason
 
 
@@ -146,7 +150,7 @@ def test_a_ledger_rewritten_to_match_a_changed_event_is_caught_against_the_check
 
     problem = evidence.verify().first_problem
     assert problem is not None
-    assert problem.kind == "rewritten"
+    assert problem.kind == "checkpoint_mismatch"
     # The checkpoint the first write signed (the offices) narrows it down.
     assert problem.position == evidence.checkpoints()[0].position + 1 < BAD
     assert f"up to position {head}" in problem.reason
@@ -162,7 +166,7 @@ def test_a_rewrite_is_located_after_the_last_checkpoint_it_does_not_contradict(
     tamper.change_byte(head + 2)
     tamper.reseal_ledger()
 
-    assert first(evidence) == ("rewritten", head + 1)
+    assert first(evidence) == ("checkpoint_mismatch", head + 1)
     assert later > head
 
 
@@ -173,7 +177,7 @@ def test_a_checkpoint_whose_root_was_changed_is_a_forgery(sealed):
 
     problem = evidence.verify().first_problem
     assert problem is not None
-    assert problem.kind == "forged"
+    assert problem.kind == "checkpoint_mismatch"
     assert f"size {head}" in problem.reason
 
 
@@ -185,7 +189,7 @@ def test_a_checkpoint_signed_with_another_key_is_a_forgery(sealed, tmp_path: Pat
     problem = evidence.verify(held=[forged]).first_problem
 
     assert problem is not None
-    assert problem.kind == "forged"
+    assert problem.kind == "checkpoint_mismatch"
     assert "held checkpoint" in problem.reason
 
 
@@ -194,7 +198,7 @@ def test_an_altered_ledger_row_is_named(sealed):
 
     tamper.set_ledger_chain(BAD, bytes(32))
 
-    assert first(evidence) == ("ledger", BAD)
+    assert first(evidence) == ("ledger_forged", BAD)
 
 
 def test_a_truncated_ledger_is_named_and_never_extended_or_signed_again(sealed):
@@ -202,7 +206,7 @@ def test_a_truncated_ledger_is_named_and_never_extended_or_signed_again(sealed):
 
     tamper.cut_ledger_after(BAD)
 
-    assert first(evidence) == ("ledger", BAD + 1)
+    assert first(evidence) == ("ledger_forged", BAD + 1)
     with pytest.raises(LedgerDamagedError, match="rows were removed"):
         write_history(log, incidents=1)
     with pytest.raises(LedgerDamagedError):
@@ -220,14 +224,39 @@ def test_signing_is_refused_over_an_altered_ledger(sealed):
         evidence.checkpoint()
 
 
-def test_an_event_appended_behind_the_application_is_never_sealed(sealed):
-    _, evidence, tamper, _ = sealed
+def test_an_event_appended_behind_the_application_is_inserted(sealed):
+    _, evidence, tamper, head = sealed
 
     tamper.append(copy_of=BAD)
 
-    result = evidence.verify()
-    assert result.ok
-    assert result.pending == 1
+    assert first(evidence) == ("inserted", head + 1)
+
+
+def test_an_event_appended_while_the_service_writes_is_inserted(sealed):
+    # The service keeps writing, and never seals what it did not write.
+    log, evidence, tamper, head = sealed
+    tamper.append(copy_of=BAD)
+    if tamper.path is None:  # As PostgreSQL numbers a row inserted without one.
+        tamper.sql(
+            "SELECT setval(pg_get_serial_sequence(?, 'notification_id'), ?)",
+            (tamper.names["events"], head + 1),
+        )
+
+    later = write_history(log, incidents=1)
+
+    assert later > head + 1
+    assert first(evidence) == ("inserted", head + 1)
+
+
+def test_a_missing_signing_key_is_not_damage(sealed, tmp_path: Path):
+    log, _, _, _ = sealed
+    elsewhere = tmp_path / "nowhere" / "signing.pem"
+    evidence = Evidence(log)
+    evidence.signer = CheckpointSigner(elsewhere)
+
+    with pytest.raises(MissingKeyError, match="missing"):
+        evidence.verify()
+    assert not elsewhere.exists()
 
 
 def test_erasing_a_contact_leaves_the_history_verifiable(sealed, tmp_path):
@@ -243,7 +272,7 @@ def test_erasing_a_contact_leaves_the_history_verifiable(sealed, tmp_path):
 
     result = evidence.verify()
     assert result.ok, result.problems
-    assert result.pending == 0  # The erasure event was sealed as it was stored.
+    assert result.position == log.recorder.max_notification_id()  # Erasure sealed.
     evidence.export(tmp_path / "after-erasure.zip")
     assert verify_bundle(tmp_path / "after-erasure.zip").ok
 

@@ -35,7 +35,7 @@ from incidents.errors import (
     StaleVersionError,
     StorageUnavailableError,
 )
-from incidents.evidence.errors import EvidenceError
+from incidents.evidence.errors import EvidenceError, MissingKeyError
 from incidents.persistence import OPERATIONAL_ERRORS
 from web.api.schemas import ErrorSchema
 from web.fault_log import fault_log
@@ -53,6 +53,7 @@ STATUS_OF_ERROR: tuple[tuple[type[IncidentsError], int], ...] = (
     (NotAuthenticatedError, 401),
     (PermissionDeniedError, 403),
     (StaleVersionError, 412),
+    (MissingKeyError, 503),
     (EvidenceError, 409),
     (StorageUnavailableError, 503),
 )

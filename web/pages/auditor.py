@@ -42,15 +42,13 @@ DAMAGE = {
     "changed": _l("un événement a été modifié après son scellement"),
     "deleted": _l("un événement scellé a disparu"),
     "inserted": _l("un événement jamais scellé a été inséré parmi les autres"),
-    "swapped": _l("deux événements ont échangé leurs places"),
-    "reordered": _l("un événement a été déplacé"),
+    "reordered": _l("des événements ont été déplacés ou ont échangé leurs places"),
     "truncated": _l("les événements les plus récents ont été retirés"),
-    "ledger": _l("le registre des empreintes a lui-même été altéré"),
-    "rewritten": _l(
-        "les événements et le registre ont été réécrits ensemble : ils ne mènent "
-        "plus à l'empreinte signée d'un point de contrôle"
+    "ledger_forged": _l("le registre des empreintes a lui-même été altéré"),
+    "checkpoint_mismatch": _l(
+        "les événements et le registre ne mènent plus à l'empreinte signée d'un "
+        "point de contrôle, ou sa signature n'est pas valide"
     ),
-    "forged": _l("la signature d'un point de contrôle n'est pas valide"),
 }
 
 
@@ -157,7 +155,7 @@ def verification() -> ResponseReturnValue:
     report = get_evidence().verification_report()
     result = {
         **report,
-        "damage": DAMAGE.get(str(report.get("kind")), ""),
+        "damage": DAMAGE.get(str(report.get("reason")), ""),
         "checked_at": datetime.now(UTC),
     }
     template = (

@@ -57,9 +57,11 @@ class VerificationSchema(Schema):
     )
     position = fields.Integer()
     checkpoints = fields.Integer()
-    pending = fields.Integer(
-        metadata={"description": "Events not sealed into the ledger yet."}
-    )
     first_bad_position = fields.Integer()
-    kind = fields.String()
-    reason = fields.String()
+    reason = fields.String(
+        metadata={
+            "description": "The kind of damage: changed, deleted, inserted, "
+            "reordered, truncated, ledger_forged or checkpoint_mismatch."
+        }
+    )
+    detail = fields.String(metadata={"description": "What was found, in English."})
