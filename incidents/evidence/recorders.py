@@ -22,6 +22,7 @@ from eventsourcing.popo import POPOApplicationRecorder
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresFactory
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteFactory
 
+from incidents.errors import IncidentsError
 from incidents.evidence.errors import LedgerDamagedError
 from incidents.evidence.hashing import leaf_hash
 from incidents.evidence.ledger import ChainRow, Ledger, MemoryLedger
@@ -126,8 +127,10 @@ class SealingPostgresRecorder(SealingSQLRecorder, PostgresApplicationRecorder):
             )
         except PersistenceError:
             failure, self._failed.error = self._failed.error, None
-            if failure is not None:  # The error that made the database refuse.
+            if isinstance(failure, IncidentsError):  # Why sealing refused.
                 raise failure from None
+            # The database's own failure (a connection cut mid-seal): raise it
+            # as the store's error, which the service answers 503, never 500.
             raise
         return positions
 
