@@ -155,7 +155,7 @@ class Index:
     unique: bool = False
 
 
-# Every index serves a query of projections/queries.py with a range that does
+# Every index serves a query of projections/queries/ with a range that does
 # not grow with the length of the history (see docs/architecture.md).
 _INDEXES: dict[str, tuple[Index, ...]] = {
     "incidents": (
