@@ -120,6 +120,11 @@ class Database:
                 ":memory:", check_same_thread=False, isolation_level=None
             )
 
+    @property
+    def in_memory(self) -> bool:
+        """Tell whether this is the private database of an in-memory event store."""
+        return self._memory is not None
+
     def notifications(
         self, log: IncidentLog, start: int, limit: int, stop: int | None = None
     ) -> list[Notification]:

@@ -1,8 +1,19 @@
-"""The sign-in throttle: refusals per address in a sliding window."""
+"""The sign-in throttle: refusals per address in a sliding window.
+
+The counts are kept by the table storage (here in the in-memory store's private
+SQLite database, on a clock the test moves), or by the `limits` library's
+memory storage for ``memory://`` stores.
+"""
 
 from __future__ import annotations
 
-from web.pages.throttle import SignInThrottle
+import pytest
+from limits.storage import MemoryStorage
+
+from incidents.application import IncidentLog
+from projections.database import Database
+from web.pages.throttle import SignInThrottle, throttle_for
+from web.pages.throttle_storage import TABLE, TableStorage
 
 
 class Clock:
@@ -13,9 +24,18 @@ class Clock:
         return self.now
 
 
-def test_five_refusals_in_a_minute_make_the_next_attempt_wait():
-    clock = Clock()
-    throttle = SignInThrottle(limit=5, window=60, clock=clock)
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def storage(log: IncidentLog, clock: Clock) -> TableStorage:
+    return TableStorage(Database(log), clock=clock)
+
+
+def test_five_refusals_in_a_minute_make_the_next_attempt_wait(storage, clock):
+    throttle = SignInThrottle(storage, limit=5, window=60, clock=clock)
     for _ in range(4):
         throttle.refused("10.0.0.1")
         clock.now += 1
@@ -27,9 +47,10 @@ def test_five_refusals_in_a_minute_make_the_next_attempt_wait():
     assert throttle.retry_after("10.0.0.2") is None
 
 
-def test_attempts_are_allowed_again_once_the_oldest_refusal_is_a_minute_old():
-    clock = Clock()
-    throttle = SignInThrottle(limit=5, window=60, clock=clock)
+def test_attempts_are_allowed_again_once_the_oldest_refusal_is_a_minute_old(
+    storage, clock
+):
+    throttle = SignInThrottle(storage, limit=5, window=60, clock=clock)
     for _ in range(5):
         throttle.refused("10.0.0.1")
 
@@ -38,13 +59,30 @@ def test_attempts_are_allowed_again_once_the_oldest_refusal_is_a_minute_old():
     assert throttle.retry_after("10.0.0.1") is None
 
 
-def test_addresses_quiet_for_a_minute_are_forgotten():
-    clock = Clock()
-    throttle = SignInThrottle(limit=5, window=60, clock=clock)
+def test_addresses_quiet_for_a_minute_are_forgotten(storage, clock):
+    throttle = SignInThrottle(storage, limit=5, window=60, clock=clock)
     for number in range(100):
         throttle.refused(f"10.0.0.{number}")
 
     clock.now += 61
     throttle.refused("10.0.1.1")
 
-    assert list(throttle._refusals) == ["10.0.1.1"]
+    with storage.database.transaction(write=False) as cursor:
+        cursor.execute(f"SELECT key FROM {TABLE}")  # noqa: S608
+        keys = [row[0] for row in cursor.fetchall()]
+    assert len(keys) == 1
+    assert "/10.0.1.1/" in keys[0]
+
+
+def test_the_in_memory_store_counts_in_the_libraries_memory_storage(
+    log: IncidentLog,
+):
+    throttle = throttle_for(log)
+    for _ in range(5):
+        throttle.refused("10.0.0.1")
+
+    assert isinstance(throttle._limiter.storage, MemoryStorage)
+    wait = throttle.retry_after("10.0.0.1")
+    assert wait is not None
+    assert 0 < wait <= 60
+    assert throttle.retry_after("10.0.0.2") is None

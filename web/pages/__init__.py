@@ -21,7 +21,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from incidents.vocabulary import Role
 from web.pages import auth, errors, home, i18n, labels, security
-from web.pages.throttle import SignInThrottle
+from web.pages.throttle import throttle_for
 
 csrf = CSRFProtect()
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -37,7 +37,7 @@ def init_pages(app: Flask) -> None:
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # As long as the session.
     csrf.init_app(app)
     auth.login_manager.init_app(app)
-    app.extensions[auth.THROTTLE_KEY] = SignInThrottle()
+    app.extensions[auth.THROTTLE_KEY] = throttle_for(app.extensions["incident_log"])
     i18n.init_app(app)
     security.init_app(app)
     app.extensions["render_page_error"] = errors.render_error

@@ -2,21 +2,32 @@
 
 Only refused attempts count, in a sliding window: after ``limit`` refusals
 from one address within ``window`` seconds, the next attempt is answered 429
-until the oldest of them leaves the window. The counts live in this process's
-memory, one throttle per application, and cost nothing to requests other than
-sign-in (ADR 0010 says what that means with several processes).
+until the oldest of them leaves the window. The counting is the `limits`
+library's moving window, asked by the sign-in view alone, so other requests
+pay nothing. The counts live in a table beside the events
+(:mod:`.throttle_storage`), which every process on one database shares, or in
+the process's memory for the in-memory store (ADR 0010).
 """
 
 from __future__ import annotations
 
 import math
-import threading
 import time
-from collections import deque
 from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from limits import RateLimitItemPerSecond
+from limits.storage import MemoryStorage, Storage
+from limits.strategies import MovingWindowRateLimiter
+
+from projections.database import Database
+from web.pages.throttle_storage import TableStorage
+
+if TYPE_CHECKING:
+    from incidents.application import IncidentLog
 
 LIMIT = 5
-WINDOW_SECONDS = 60.0
+WINDOW_SECONDS = 60
 
 
 class SignInThrottle:
@@ -24,44 +35,32 @@ class SignInThrottle:
 
     def __init__(
         self,
+        storage: Storage,
         limit: int = LIMIT,
-        window: float = WINDOW_SECONDS,
-        clock: Callable[[], float] = time.monotonic,
+        window: int = WINDOW_SECONDS,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.limit = limit
         self.window = window
+        self._limiter = MovingWindowRateLimiter(storage)
+        self._refusals = RateLimitItemPerSecond(limit, window, namespace="sign-in")
         self._clock = clock
-        self._refusals: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
 
     def retry_after(self, address: str) -> int | None:
         """Return the seconds to wait before trying again, or None to go on."""
-        with self._lock:
-            refusals = self._recent(address)
-            if len(refusals) < self.limit:
-                return None
-            return max(1, math.ceil(refusals[0] + self.window - self._clock()))
+        if self._limiter.test(self._refusals, address):
+            return None
+        oldest_leaves = self._limiter.get_window_stats(self._refusals, address)[0]
+        return max(1, math.ceil(oldest_leaves - self._clock()))
 
     def refused(self, address: str) -> None:
         """Count a refused attempt from the address."""
-        with self._lock:
-            self._recent(address).append(self._clock())
-            self._forget_the_quiet()
+        self._limiter.hit(self._refusals, address)
 
-    def _recent(self, address: str) -> deque[float]:
-        refusals = self._refusals.setdefault(address, deque())
-        cutoff = self._clock() - self.window
-        while refusals and refusals[0] <= cutoff:
-            refusals.popleft()
-        return refusals
 
-    def _forget_the_quiet(self) -> None:
-        # Memory stays bounded by the refusals of the last window.
-        cutoff = self._clock() - self.window
-        quiet = [
-            address
-            for address, refusals in self._refusals.items()
-            if not refusals or refusals[-1] <= cutoff
-        ]
-        for address in quiet:
-            del self._refusals[address]
+def throttle_for(log: IncidentLog) -> SignInThrottle:
+    """Return a throttle counting in the log's database, or in memory for memory://."""
+    database = Database(log)
+    if database.in_memory:
+        return SignInThrottle(MemoryStorage())
+    return SignInThrottle(TableStorage(database))
