@@ -1,7 +1,8 @@
 """Make the history verifiable: a hash chain beside the events, signed checkpoints.
 
 - :mod:`~incidents.evidence.hashing`: a leaf per stored event, chained in order;
-- :mod:`~incidents.evidence.tree`: the same leaves in an RFC 6962 Merkle tree;
+- :mod:`~incidents.evidence.merkle`: the same leaves in an RFC 6962 Merkle tree,
+  and its inclusion and consistency proofs;
 - :mod:`~incidents.evidence.ledger`, :mod:`~incidents.evidence.sql_ledger`: the
   ledger's rows and checkpoints;
 - :mod:`~incidents.evidence.sealing`: extends the ledger and signs checkpoints;

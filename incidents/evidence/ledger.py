@@ -23,8 +23,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from incidents.evidence.hashing import GENESIS
+from incidents.evidence.merkle import EMPTY_ROOT
 from incidents.evidence.signing import Checkpoint
-from incidents.evidence.tree import EMPTY_ROOT
 
 READ_BATCH = 1000
 

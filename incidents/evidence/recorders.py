@@ -26,6 +26,7 @@ from incidents.errors import IncidentsError
 from incidents.evidence.errors import LedgerDamagedError
 from incidents.evidence.hashing import leaf_hash
 from incidents.evidence.ledger import ChainRow, Ledger, MemoryLedger
+from incidents.evidence.merkle import Frontier
 from incidents.evidence.sealing import Sealer
 from incidents.evidence.sql_ledger import (
     Cursor,
@@ -35,7 +36,6 @@ from incidents.evidence.sql_ledger import (
     SQLLedger,
     SQLLedgerWriter,
 )
-from incidents.evidence.tree import Frontier
 
 if TYPE_CHECKING:
     from eventsourcing.persistence import (

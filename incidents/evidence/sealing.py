@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING
 from incidents.evidence.errors import LedgerDamagedError
 from incidents.evidence.hashing import GENESIS, link, notification_content
 from incidents.evidence.ledger import ChainRow, Head
+from incidents.evidence.merkle import Frontier, peak_sizes
 from incidents.evidence.signing import CheckpointSigner
-from incidents.evidence.tree import Frontier, peak_sizes
 
 if TYPE_CHECKING:
     from eventsourcing.persistence import Notification
