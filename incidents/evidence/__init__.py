@@ -15,7 +15,7 @@
   library and ``cryptography`` only, so it can be copied out);
 - :class:`Evidence`: all of it behind one object, for the composition roots.
 
-ADRs 0008 and 0011 explain the design.
+ADRs 0008, 0011, 0012 and 0013 explain the design.
 """
 
 from __future__ import annotations

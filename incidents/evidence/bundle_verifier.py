@@ -61,6 +61,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 BUNDLE_FORMAT = "incidents-evidence-bundle/1"
 CHECKPOINT_FORMAT = "incidents-evidence-checkpoint/1"
+CHECKPOINT_FORMAT_2 = "incidents-evidence-checkpoint/2"
 MANIFEST_CONTEXT = b"incidents-evidence-manifest/1\n"
 INCLUSION_FORMAT = "incidents-inclusion-proof/1"
 CONSISTENCY_FORMAT = "incidents-consistency-proof/1"
@@ -121,6 +122,8 @@ class BundleReport:
 
 @dataclass(frozen=True)
 class _Checkpoint:
+    # Format 1 signed the chain value as ``root``; format 2 signs the RFC 6962
+    # root as ``root`` and the chain value as ``chain``.
     size: int
     position: int
     root: bytes
@@ -128,12 +131,50 @@ class _Checkpoint:
     key_id: str
     signature: bytes
     origin: str
+    chain: bytes | None = None
 
     def statement(self) -> bytes:
+        if self.chain is None:
+            return (
+                f"{CHECKPOINT_FORMAT}\nsize {self.size}\nposition {self.position}\n"
+                f"root {self.root.hex()}\ntime {self.time}\nkey {self.key_id}\n"
+            ).encode("ascii")
         return (
-            f"{CHECKPOINT_FORMAT}\nsize {self.size}\nposition {self.position}\n"
-            f"root {self.root.hex()}\ntime {self.time}\nkey {self.key_id}\n"
+            f"{CHECKPOINT_FORMAT_2}\nsize {self.size}\nposition {self.position}\n"
+            f"root {self.root.hex()}\nchain {self.chain.hex()}\n"
+            f"signed_at {self.time}\nkey {self.key_id}\n"
         ).encode("ascii")
+
+    def describes(self, size: int, position: int, chain: bytes, root: bytes) -> bool:
+        """Tell whether this is the log of ``size`` events with these roots."""
+        if (self.size, self.position) != (size, position):
+            return False
+        if self.chain is None:
+            return self.root == chain
+        return (self.root, self.chain) == (root, chain)
+
+
+class _Tree:
+    """Keep the peaks of the RFC 6962 tree of the leaves seen so far."""
+
+    def __init__(self) -> None:
+        self.size = 0
+        self.peaks: list[bytes] = []
+
+    def append(self, leaf: bytes) -> None:
+        node, index = merkle_leaf(leaf), self.size
+        while index & 1:
+            node, index = merkle_node(self.peaks.pop(), node), index >> 1
+        self.peaks.append(node)
+        self.size += 1
+
+    def root(self) -> bytes:
+        if not self.peaks:
+            return EMPTY_TREE_ROOT
+        node = self.peaks[-1]
+        for peak in reversed(self.peaks[:-1]):
+            node = merkle_node(peak, node)
+        return node
 
 
 # The hashes, written out again on purpose (see the module's docstring).
@@ -516,6 +557,7 @@ class _Check:
     ) -> None:
         pending = deque(sorted(checkpoints, key=lambda c: (c.position, c.origin)))
         chain, count, position = GENESIS, 0, 0
+        tree = _Tree()
         with self.source.open(EVENTS) as file:
             for number, line in enumerate(file, start=1):
                 where = f"{EVENTS} line {number}"
@@ -554,13 +596,10 @@ class _Check:
                     )
                     return
                 chain, count, position = expected, count + 1, event["position"]
+                tree.append(leaf)
                 while pending and pending[0].position <= position:
                     checkpoint = pending.popleft()
-                    if (checkpoint.position, checkpoint.size, checkpoint.root) != (
-                        position,
-                        count,
-                        chain,
-                    ):
+                    if not checkpoint.describes(count, position, chain, tree.root()):
                         self.problem(
                             at,
                             "the events up to here do not lead to the root of the "
@@ -612,18 +651,42 @@ def _signed_checkpoint(
     return checkpoint
 
 
+def _tree_checkpoint(
+    data: object, where: str, key: Ed25519PublicKey | None, problems: list[str]
+) -> _Checkpoint | None:
+    """Return a signed checkpoint of the tree's root (format 2) for a proof."""
+    checkpoint = _signed_checkpoint(data, where, key, problems)
+    if checkpoint is not None and checkpoint.chain is None:
+        problems.append(
+            f"{where}: a format-1 checkpoint signs the chain value, not the "
+            "tree's root: proofs need a format-2 checkpoint."
+        )
+        return None
+    return checkpoint
+
+
 def _parse_checkpoint(data: object, origin: str) -> _Checkpoint | None:
-    if not isinstance(data, dict) or data.get("format") != CHECKPOINT_FORMAT:
+    # Format 1 was written with "format" as text, "time" and a base64
+    # signature; formats 1 and 2 now as numbers, "signed_at" and hex.
+    if not isinstance(data, dict):
+        return None
+    number, legacy = data.get("format"), data.get("format") == CHECKPOINT_FORMAT
+    if not legacy and (type(number) is not int or number not in (1, 2)):
         return None
     try:
         checkpoint = _Checkpoint(
             size=data["size"],
             position=data["position"],
             root=bytes.fromhex(data["root"]),
-            time=data["time"],
+            time=data["time"] if legacy else data["signed_at"],
             key_id=data["key_id"],
-            signature=base64.b64decode(data["signature"], validate=True),
+            signature=(
+                base64.b64decode(data["signature"], validate=True)
+                if legacy
+                else bytes.fromhex(data["signature"])
+            ),
             origin=origin,
+            chain=None if legacy or number == 1 else bytes.fromhex(data["chain"]),
         )
     except (KeyError, TypeError, ValueError, binascii.Error):
         return None
@@ -631,6 +694,7 @@ def _parse_checkpoint(data: object, origin: str) -> _Checkpoint | None:
         _is_count(checkpoint.size)
         and _is_count(checkpoint.position)
         and len(checkpoint.root) == len(GENESIS)
+        and len(checkpoint.chain or GENESIS) == len(GENESIS)
         and isinstance(checkpoint.time, str)
         and isinstance(checkpoint.key_id, str)
     ):
@@ -796,7 +860,7 @@ def _check_inclusion(
     data: dict[str, Any], key: Ed25519PublicKey | None, report: ProofReport
 ) -> None:
     report.kind = "inclusion"
-    checkpoint = _signed_checkpoint(
+    checkpoint = _tree_checkpoint(
         data.get("checkpoint"), "checkpoint", key, report.problems
     )
     leaves = data.get("leaves")
@@ -882,8 +946,8 @@ def _check_consistency(
     data: dict[str, Any], key: Ed25519PublicKey | None, report: ProofReport
 ) -> None:
     report.kind = "consistency"
-    old = _signed_checkpoint(data.get("old"), "old", key, report.problems)
-    new = _signed_checkpoint(data.get("new"), "new", key, report.problems)
+    old = _tree_checkpoint(data.get("old"), "old", key, report.problems)
+    new = _tree_checkpoint(data.get("new"), "new", key, report.problems)
     proof = _hashes_of(data.get("proof"))
     if proof is None:
         report.problems.append("proof: not a list of 64-hex hashes.")

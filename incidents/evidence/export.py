@@ -26,6 +26,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from incidents.evidence.errors import BundleExistsError, EvidenceMismatchError
 from incidents.evidence.hashing import GENESIS, link, notification_content
+from incidents.evidence.merkle import Frontier
 from incidents.evidence.signing import Checkpoint, dumps_checkpoint, utc_now_text
 from incidents.evidence.verification import iter_notifications
 
@@ -50,8 +51,9 @@ Evidence bundle of the mediation incident log
 
 events.jsonl       every event in log order: position, aggregate_id, version,
                    topic, state (the stored bytes, base64), content, leaf, chain
-checkpoint.json    the signed checkpoint {size, position, root, time} that the
-                   events lead to (root = chain value of the last event)
+checkpoint.json    the signed checkpoint {format 2, size, position, root, chain,
+                   signed_at} that the events lead to (root = RFC 6962 root of
+                   their leaves, chain = chain value of the last event)
 checkpoints.jsonl  the earlier signed checkpoints, which the events must pass by
 public_key.pem     the Ed25519 public key that signed them (key_id = first 16 hex
                    digits of the SHA-256 of its raw 32 bytes)
@@ -162,12 +164,8 @@ def _write_bundle(
                 f"The stored checkpoint of size {stored.size} is not validly signed "
                 "by the signing key: run `incidents verify`."
             )
-    events, position, chain = _write_events(recorder, checkpoint, earlier, target)
-    if (events, position, chain) != (
-        checkpoint.size,
-        checkpoint.position,
-        checkpoint.root,
-    ):
+    events, position, chain, root = _write_events(recorder, checkpoint, earlier, target)
+    if not checkpoint.matches(events, position, chain, root):
         raise EvidenceMismatchError(
             f"The stored events up to position {checkpoint.position} do not lead to "
             f"the checkpoint being exported (size {checkpoint.size}): run "
@@ -205,14 +203,16 @@ def _write_events(
     checkpoint: Checkpoint,
     earlier: list[Checkpoint],
     target: _Target,
-) -> tuple[int, int, bytes]:
+) -> tuple[int, int, bytes, bytes]:
     pending = sorted(earlier, key=lambda stored: stored.position)
     chain, count, position = GENESIS, 0, 0
+    tree = Frontier()
     with target.open(EVENTS) as file:
         for notification in iter_notifications(recorder, 1, checkpoint.position):
             content = notification_content(notification)
             added = link(chain, notification.id, content)
             chain, count, position = added.chain, count + 1, notification.id
+            tree.append(added.leaf)
             line = {
                 "position": notification.id,
                 "aggregate_id": str(notification.originator_id),
@@ -226,16 +226,12 @@ def _write_events(
             file.write(json.dumps(line, separators=(",", ":")).encode("ascii") + b"\n")
             while pending and pending[0].position <= position:
                 stored = pending.pop(0)
-                if (stored.position, stored.size, stored.root) != (
-                    position,
-                    count,
-                    chain,
-                ):
+                if not stored.matches(count, position, chain, tree.root()):
                     raise EvidenceMismatchError(
                         f"The stored events do not lead to the checkpoint of size "
                         f"{stored.size}: run `incidents verify`."
                     )
-    return count, position, chain
+    return count, position, chain, tree.root()
 
 
 def export_to_path(

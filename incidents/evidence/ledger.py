@@ -8,7 +8,8 @@ plain lists for the in-memory store:
   the event (:mod:`~incidents.evidence.recorders`) and never changed: its
   position, the log's size with it, its content hash, leaf, chain value, the
   RFC 6962 peak ending at its leaf and the tree's root at that size;
-- ``evidence_checkpoints(size, position, root, time, signature, key_id)``.
+- ``evidence_checkpoints(size, position, root, time, signature, key_id, chain,
+  format)``: format 2 signs the tree's root as ``root`` and the chain value.
 
 It is *not* a read model: it is never rebuilt from the events, because it is
 the memory that the events are checked against. Readers use :class:`Ledger`;
@@ -98,6 +99,18 @@ class Ledger(ABC):
         """Return up to ``limit`` rows with ``start <= position <= stop``, in order."""
 
     @abstractmethod
+    def leaves(self, start_size: int, stop_size: int) -> list[bytes]:
+        """Return the leaves of tree indices ``start_size`` to ``stop_size - 1``.
+
+        Tree index ``i`` is the row of size ``i + 1``; a missing row shortens
+        the list, which a proof then refuses.
+        """
+
+    @abstractmethod
+    def peaks(self, sizes: Sequence[int]) -> dict[int, bytes]:
+        """Return the peak ending at each size the ledger has a row of."""
+
+    @abstractmethod
     def checkpoints(self) -> list[Checkpoint]:
         """Return every checkpoint, smallest first."""
 
@@ -150,6 +163,21 @@ class MemoryLedger(Ledger):
                     break
                 found.append(row)
             return found
+
+    def leaves(self, start_size: int, stop_size: int) -> list[bytes]:
+        with self._lock:
+            found: list[bytes] = []
+            for size in range(start_size + 1, stop_size + 1):
+                row = self._by_size.get(size)
+                if row is None:
+                    break
+                found.append(row.leaf)
+            return found
+
+    def peaks(self, sizes: Sequence[int]) -> dict[int, bytes]:
+        with self._lock:
+            rows = {size: self._by_size.get(size) for size in sizes}
+        return {size: row.peak for size, row in rows.items() if row is not None}
 
     def checkpoints(self) -> list[Checkpoint]:
         with self._lock:

@@ -289,9 +289,11 @@ def _bring_up_to_date(
         writer = ledger.writer(cursor)
         if layout is Layout.ABSENT:
             ledger.create_tables(cursor)
-        else:
+        if layout is Layout.CHAINED:
             ledger.add_tree_columns(cursor)
             _fill_tree(writer)
+        if layout in (Layout.CHAINED, Layout.TREE):
+            ledger.add_checkpoint_columns(cursor)
         _seal_what_the_follower_left(recorder, writer, sealer)
 
 

@@ -143,7 +143,12 @@ class Sealer:
         head = writer.head()
         latest = writer.latest_checkpoint()
         if latest is not None and latest.size == head.size:
-            return latest
+            if latest.format == 2:
+                return latest
+            # A format-1 checkpoint holds that size: sign format 2 for the
+            # caller (an export, a held copy) without replacing the stored one.
+            self._check_extends(ledger, latest, head)
+            return self.sign(head)
         self._check_extends(ledger, latest, head)
         checkpoint = self.sign(head)
         writer.add_checkpoint(checkpoint)
@@ -159,9 +164,11 @@ class Sealer:
         chain, size, start = GENESIS, 0, 1
         if latest is not None and latest.position:
             row = ledger.row_at(latest.position)
-            if row is None or (row.size, row.chain) != (latest.size, latest.root):
+            if row is None or not latest.matches(
+                row.size, row.position, row.chain, row.root
+            ):
                 raise _refusal(latest.position, "differs from the checkpoint")
-            chain, size, start = latest.root, latest.size, latest.position + 1
+            chain, size, start = row.chain, row.size, latest.position + 1
         for row in ledger.iter_rows(start, head.position):
             size += 1
             chain = link(chain, row.position, row.content).chain
@@ -173,7 +180,8 @@ class Sealer:
         return self.signer.sign(
             size=head.size,
             position=head.position,
-            root=head.chain,
+            root=head.root,
+            chain=head.chain,
             time=self.clock().strftime(TIME_FORMAT),
         )
 

@@ -1,7 +1,9 @@
 """Sign checkpoints of the ledger with an Ed25519 key kept outside the database.
 
-A checkpoint says "the log held ``size`` events, its last at ``position``, and
-its chain value was ``root``, at ``time``". Its signature covers a fixed text
+A checkpoint says "the log held ``size`` events, its last at ``position``, the
+RFC 6962 root of their leaves was ``root`` and their chain value ``chain``, at
+``time``" (format 2, ADR 0013). Format 1, signed before, has the chain value as
+``root`` and no ``chain``; it stays valid. The signature covers a fixed text
 statement (:meth:`Checkpoint.statement`) that ``bundle_verifier.py`` rebuilds
 on its own. The private key is a PEM file (mode 600) created on first use; only
 its public half leaves the machine, in evidence bundles.
@@ -30,14 +32,17 @@ from incidents.evidence.errors import SigningKeyError
 from incidents.evidence.keyfiles import create_once
 
 CHECKPOINT_FORMAT = "incidents-evidence-checkpoint/1"
+CHECKPOINT_FORMAT_2 = "incidents-evidence-checkpoint/2"
+FORMATS = (1, 2)
 MANIFEST_SIGNATURE_CONTEXT = b"incidents-evidence-manifest/1\n"
 KEY_ID_HEX = 16
+HASH_SIZE = hashlib.sha256().digest_size
 SIGNING_KEY_FILE = "evidence-signing-key.pem"
 
 
 @dataclass(frozen=True)
 class Checkpoint:
-    """Say, under a signature, how far the log went and what its chain value was."""
+    """Say, under a signature, how far the log went and what its roots were."""
 
     size: int
     position: int
@@ -45,56 +50,107 @@ class Checkpoint:
     time: str
     key_id: str
     signature: bytes
+    chain: bytes | None = None
+    format: int = 1
+
+    @property
+    def signed_at(self) -> str:
+        """Return when it was signed (UTC, seconds, ``Z``), as JSON names it."""
+        return self.time
 
     def statement(self) -> bytes:
         """Return the exact bytes the signature covers."""
         return checkpoint_statement(
-            self.size, self.position, self.root, self.time, self.key_id
+            self.size, self.position, self.root, self.time, self.key_id, self.chain
         )
 
+    def matches(self, size: int, position: int, chain: bytes, root: bytes) -> bool:
+        """Tell whether a log of ``size`` events to ``position`` is the one signed.
+
+        ``chain`` and ``root`` are that log's chain value and RFC 6962 root; a
+        format-1 checkpoint signed the chain value as its root.
+        """
+        if (self.size, self.position) != (size, position):
+            return False
+        if self.format == 1:
+            return self.root == chain
+        return (self.root, self.chain) == (root, chain)
+
     def to_json(self) -> dict[str, Any]:
-        """Return the checkpoint as JSON-ready data (hex root, base64 signature)."""
+        """Return the checkpoint as JSON-ready data (hashes and signature in hex)."""
         return {
-            "format": CHECKPOINT_FORMAT,
+            "format": self.format,
             "size": self.size,
             "position": self.position,
             "root": self.root.hex(),
-            "time": self.time,
+            "chain": None if self.chain is None else self.chain.hex(),
+            "signed_at": self.time,
             "key_id": self.key_id,
-            "signature": base64.b64encode(self.signature).decode("ascii"),
+            "signature": self.signature.hex(),
         }
 
     @classmethod
     def from_json(cls, data: object) -> Checkpoint:
-        """Read a checkpoint from JSON data; raise ``ValueError`` if malformed."""
-        if not isinstance(data, dict) or data.get("format") != CHECKPOINT_FORMAT:
-            raise ValueError(f"not a checkpoint (format {CHECKPOINT_FORMAT})")
+        """Read a checkpoint from JSON data; raise ``ValueError`` if malformed.
+
+        Reads both shapes: ``to_json``'s, and the one format-1 checkpoints were
+        written in (``format`` as text, ``time``, a base64 signature).
+        """
+        if not isinstance(data, dict):
+            raise ValueError("not a checkpoint (not a JSON object)")
+        legacy = data.get("format") == CHECKPOINT_FORMAT
+        number = 1 if legacy else data.get("format")
+        if number not in FORMATS or isinstance(number, bool):
+            raise ValueError(
+                f"not a checkpoint (format {FORMATS[0]} or {FORMATS[-1]}, "
+                f"or {CHECKPOINT_FORMAT})"
+            )
         try:
             size, position = data["size"], data["position"]
             root = bytes.fromhex(data["root"])
-            signature = base64.b64decode(data["signature"], validate=True)
-            time, key_id = data["time"], data["key_id"]
+            time = data["time"] if legacy else data.get("signed_at", data.get("time"))
+            key_id = data["key_id"]
+            signature = (
+                base64.b64decode(data["signature"], validate=True)
+                if legacy
+                else bytes.fromhex(data["signature"])
+            )
+            chain = None if number == 1 else bytes.fromhex(data["chain"])
         except (KeyError, TypeError, ValueError, binascii.Error) as error:
             raise ValueError(f"malformed checkpoint: {error}") from None
         if not (
             _is_count(size)
             and _is_count(position)
-            and len(root) == hashlib.sha256().digest_size
+            and len(root) == HASH_SIZE
+            and (chain is None or len(chain) == HASH_SIZE)
             and isinstance(time, str)
             and isinstance(key_id, str)
         ):
             raise ValueError("malformed checkpoint: wrong field types")
-        return cls(size, position, root, time, key_id, signature)
+        return cls(size, position, root, time, key_id, signature, chain, number)
 
 
 def checkpoint_statement(
-    size: int, position: int, root: bytes, time: str, key_id: str
+    size: int,
+    position: int,
+    root: bytes,
+    time: str,
+    key_id: str,
+    chain: bytes | None = None,
 ) -> bytes:
-    """Return the text a checkpoint's signature covers, as bytes."""
-    return (
-        f"{CHECKPOINT_FORMAT}\nsize {size}\nposition {position}\n"
-        f"root {root.hex()}\ntime {time}\nkey {key_id}\n"
-    ).encode("ascii")
+    """Return the text a checkpoint's signature covers (format 2 with a chain)."""
+    if chain is None:
+        text = (
+            f"{CHECKPOINT_FORMAT}\nsize {size}\nposition {position}\n"
+            f"root {root.hex()}\ntime {time}\nkey {key_id}\n"
+        )
+    else:
+        text = (
+            f"{CHECKPOINT_FORMAT_2}\nsize {size}\nposition {position}\n"
+            f"root {root.hex()}\nchain {chain.hex()}\nsigned_at {time}\n"
+            f"key {key_id}\n"
+        )
+    return text.encode("ascii")
 
 
 def key_id_of(public_key: Ed25519PublicKey) -> str:
@@ -151,14 +207,25 @@ class CheckpointSigner:
         )
 
     def sign(
-        self, *, size: int, position: int, root: bytes, time: str | None = None
+        self,
+        *,
+        size: int,
+        position: int,
+        root: bytes,
+        chain: bytes | None = None,
+        time: str | None = None,
     ) -> Checkpoint:
-        """Sign a checkpoint of the ledger at ``position`` (``size`` events)."""
+        """Sign a checkpoint of the ledger at ``position`` (``size`` events).
+
+        With ``chain``, a format-2 checkpoint (``root`` the RFC 6962 root);
+        without, format 1 (``root`` the chain value), for tests of old stores.
+        """
         key_id = self.key_id
         when = time or utc_now_text()
-        statement = checkpoint_statement(size, position, root, when, key_id)
+        statement = checkpoint_statement(size, position, root, when, key_id, chain)
         signature = self.private_key().sign(statement)
-        return Checkpoint(size, position, root, when, key_id, signature)
+        number = 1 if chain is None else 2
+        return Checkpoint(size, position, root, when, key_id, signature, chain, number)
 
     def sign_manifest(self, manifest: bytes) -> bytes:
         """Sign an evidence bundle's manifest (with its own context string)."""

@@ -35,7 +35,8 @@ if TYPE_CHECKING:
 Row = tuple[Any, ...]
 ROW_COLUMNS = "position, size, content, chain, leaf, peak, root"
 TREE_COLUMNS = ("leaf", "peak", "root")
-CHECKPOINT_COLUMNS = "size, position, root, time, key_id, signature"
+CHECKPOINT_COLUMNS = "size, position, root, time, key_id, signature, chain, format"
+SIGNED_TREE_COLUMNS = ("chain", "format")
 
 
 class Layout(Enum):
@@ -43,7 +44,8 @@ class Layout(Enum):
 
     ABSENT = "absent"  # Written before the ledger existed, or a new store.
     CHAINED = "chained"  # The hash chain only, sealed by a follower (ADR 0008).
-    CURRENT = "current"  # Sealed in the events' transaction (ADR 0011).
+    TREE = "tree"  # Sealed in the events' transaction (ADR 0011).
+    CURRENT = "current"  # Checkpoints of the tree's root (ADR 0013).
 
 
 class Cursor:
@@ -95,7 +97,7 @@ def chain_row(row: Row) -> ChainRow:
 
 def checkpoint_row(row: Row) -> Checkpoint:
     """Return a checkpoint read with :data:`CHECKPOINT_COLUMNS`."""
-    size, position, root, time, key_id, signature = row
+    size, position, root, time, key_id, signature, chain, number = row
     return Checkpoint(
         size=int(size),
         position=int(position),
@@ -103,6 +105,8 @@ def checkpoint_row(row: Row) -> Checkpoint:
         time=str(time),
         key_id=str(key_id),
         signature=bytes(signature),
+        chain=None if chain is None else bytes(chain),
+        format=int(number),
     )
 
 
@@ -133,8 +137,19 @@ class SQLLedger(Ledger):
         """Return a context manager giving a cursor holding the events' write lock."""
 
     @abstractmethod
+    def columns(self, cursor: Cursor, table: str) -> set[str]:
+        """Return the names of a ledger table's columns (none if it is absent)."""
+
     def layout(self, cursor: Cursor) -> Layout:
         """Tell which version of the ledger's tables the store holds."""
+        chain = self.columns(cursor, "evidence_chain")
+        if not chain:
+            return Layout.ABSENT
+        if not set(TREE_COLUMNS) <= chain:
+            return Layout.CHAINED
+        if not set(SIGNED_TREE_COLUMNS) <= self.columns(cursor, "evidence_checkpoints"):
+            return Layout.TREE
+        return Layout.CURRENT
 
     # The tables.
 
@@ -157,7 +172,19 @@ class SQLLedger(Ledger):
             f" root {self.blob} NOT NULL,"
             " time TEXT NOT NULL,"
             f" signature {self.blob} NOT NULL,"
-            " key_id TEXT NOT NULL)"
+            " key_id TEXT NOT NULL,"
+            f" chain {self.blob},"
+            f" format {self.integer} NOT NULL DEFAULT 1)"
+        )
+
+    def add_checkpoint_columns(self, cursor: Cursor) -> None:
+        """Let the checkpoints table hold format-2 checkpoints (old ones are 1)."""
+        cursor.execute(
+            f"ALTER TABLE {self.checkpoints_table} ADD COLUMN chain {self.blob}"
+        )
+        cursor.execute(
+            f"ALTER TABLE {self.checkpoints_table} ADD COLUMN format {self.integer} "
+            "NOT NULL DEFAULT 1"
         )
 
     def add_tree_columns(self, cursor: Cursor) -> None:
@@ -195,6 +222,24 @@ class SQLLedger(Ledger):
                 (start, stop, limit),
             )
             return [chain_row(row) for row in cursor.fetchall()]
+
+    def leaves(self, start_size: int, stop_size: int) -> list[bytes]:
+        with self.reading() as cursor:
+            cursor.execute(
+                f"SELECT size, leaf FROM {self.chain_table} "  # noqa: S608
+                "WHERE size > ? AND size <= ? ORDER BY size",
+                (start_size, stop_size),
+            )
+            found: list[bytes] = []
+            for size, leaf in cursor.fetchall():
+                if int(size) != start_size + len(found) + 1:
+                    break  # A row is missing: the leaves stop before it.
+                found.append(bytes(leaf))
+            return found
+
+    def peaks(self, sizes: Sequence[int]) -> dict[int, bytes]:
+        with self.reading() as cursor:
+            return self.writer(cursor).peaks(sizes)
 
     def checkpoints(self) -> list[Checkpoint]:
         with self.reading() as cursor:
@@ -269,15 +314,17 @@ class SQLLedgerWriter(LedgerWriter):
     def add_checkpoint(self, checkpoint: Checkpoint) -> None:
         self.cursor.execute(
             f"INSERT INTO {self.ledger.checkpoints_table} "  # noqa: S608
-            "(size, position, root, time, signature, key_id) "
-            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (size) DO NOTHING",
+            f"({CHECKPOINT_COLUMNS}) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (size) DO NOTHING",
             (
                 checkpoint.size,
                 checkpoint.position,
                 checkpoint.root,
                 checkpoint.time,
-                checkpoint.signature,
                 checkpoint.key_id,
+                checkpoint.signature,
+                checkpoint.chain,
+                checkpoint.format,
             ),
         )
 
@@ -320,9 +367,9 @@ class SQLiteLedger(SQLLedger):
     def table(self, name: str) -> str:
         return name
 
-    def layout(self, cursor: Cursor) -> Layout:
-        cursor.execute("SELECT name FROM pragma_table_info('evidence_chain')")
-        return _layout({str(row[0]) for row in cursor.fetchall()})
+    def columns(self, cursor: Cursor, table: str) -> set[str]:
+        cursor.execute("SELECT name FROM pragma_table_info(?)", (table,))
+        return {str(row[0]) for row in cursor.fetchall()}
 
     @contextmanager
     def reading(self) -> Iterator[Cursor]:
@@ -368,13 +415,13 @@ class PostgresLedger(SQLLedger):
     def table(self, name: str) -> str:
         return f'"{self._datastore.schema}".{name}'
 
-    def layout(self, cursor: Cursor) -> Layout:
+    def columns(self, cursor: Cursor, table: str) -> set[str]:
         cursor.execute(
             "SELECT column_name FROM information_schema.columns "
-            "WHERE table_schema = ? AND table_name = 'evidence_chain'",
-            (self._datastore.schema,),
+            "WHERE table_schema = ? AND table_name = ?",
+            (self._datastore.schema, table),
         )
-        return _layout({str(row[0]) for row in cursor.fetchall()})
+        return {str(row[0]) for row in cursor.fetchall()}
 
     @contextmanager
     def reading(self) -> Iterator[Cursor]:
@@ -389,11 +436,3 @@ class PostgresLedger(SQLLedger):
             # while it is held, nobody stores an event, so nobody seals one.
             cursor.execute(f"LOCK TABLE {self._events_table} IN EXCLUSIVE MODE")
             yield cursor
-
-
-def _layout(columns: set[str]) -> Layout:
-    if not columns:
-        return Layout.ABSENT
-    if set(TREE_COLUMNS) <= columns:
-        return Layout.CURRENT
-    return Layout.CHAINED

@@ -2,9 +2,11 @@
 
 One pass reads the events and the ledger side by side in position order, a page
 at a time (memory does not grow with the log), recomputes each event's content
-hash, leaf and chain value, and compares them with the ledger's row and with any
-checkpoint taken at that position. It stops at the first disagreement and says
-what kind of damage explains it (the reasons DESIGN.md names):
+hash, leaf, chain value and RFC 6962 peak, and compares them with the ledger's
+row and with any checkpoint taken at that position (the chain value for a
+format-1 checkpoint, the tree's root and the chain value for format 2). It
+stops at the first disagreement and says what kind of damage explains it (the
+reasons DESIGN.md names):
 
 ``changed``             an event differs from the one sealed at its position;
 ``deleted``             a sealed event is missing (a gap, or later ones moved up);
@@ -37,6 +39,7 @@ from incidents.evidence.hashing import (
     next_chain,
     notification_content,
 )
+from incidents.evidence.merkle import Frontier
 
 if TYPE_CHECKING:
     from eventsourcing.persistence import ApplicationRecorder, Notification
@@ -233,6 +236,7 @@ class _Pass:
         self.rows = _Lookahead(ledger.iter_rows(1, sealed_to))
         self.checkpoints = deque(checkpoints)
         self.chain = GENESIS
+        self.tree = Frontier()
         self.count = 0
         self.position = 0
         self.last_good_checkpoint = 0
@@ -265,23 +269,32 @@ class _Pass:
         if content != row.content:
             self.problem = self._classify(event, content, row)
             return
-        self._extend(event.id, content)
-        if row.chain != self.chain or row.size != self.count:
+        leaf, peak = self._extend(event.id, content)
+        if (row.chain, row.size, row.leaf, row.peak) != (
+            self.chain,
+            self.count,
+            leaf,
+            peak,
+        ):
             self.problem = Problem(
                 "ledger_forged",
                 row.position,
                 f"The ledger's row at position {row.position} does not chain on "
-                "from the rows before it: the ledger was altered.",
+                "from the rows before it, or its tree hashes are not its own: the "
+                "ledger was altered.",
             )
             return
         self._check_checkpoints()
         self.events.advance()
         self.rows.advance()
 
-    def _extend(self, position: int, content: bytes) -> None:
+    def _extend(self, position: int, content: bytes) -> tuple[bytes, bytes]:
+        # Return the event's leaf and the tree's peak that now ends at it.
+        leaf = leaf_hash(position, content)
         self.count += 1
-        self.chain = next_chain(self.chain, leaf_hash(position, content))
+        self.chain = next_chain(self.chain, leaf)
         self.position = position
+        return leaf, self.tree.append(leaf)
 
     def _check_checkpoints(self) -> None:
         while self.problem is None and self.checkpoints:
@@ -289,12 +302,8 @@ class _Pass:
             if checkpoint.position > self.position:
                 return
             self.checkpoints.popleft()
-            matches = (
-                checkpoint.position == self.position
-                and checkpoint.root == self.chain
-                and checkpoint.size == self.count
-            )
-            if matches:
+            root = self.tree.root()
+            if checkpoint.matches(self.count, self.position, self.chain, root):
                 self.last_good_checkpoint = self.position
                 continue
             self.problem = Problem(

@@ -14,6 +14,7 @@ import pytest
 from incidents.application import IncidentLog
 from incidents.evidence import Evidence
 from incidents.evidence.hashing import GENESIS, link, notification_content
+from incidents.evidence.merkle import Frontier
 from incidents.persistence import sqlite_path
 
 OFFICE = "colombes-aragon"
@@ -162,17 +163,27 @@ class Tamper:
         self.sql("UPDATE {chain} SET chain = ? WHERE position = ?", (chain, position))
 
     def reseal_ledger(self) -> None:
-        """Recompute every ledger row from the events as they are now."""
-        chain = GENESIS
-        for size, notification in enumerate(
-            self.log.recorder.select_notifications(1, 100_000), start=1
-        ):
+        """Recompute every ledger row from the events as they are now.
+
+        As an insider who read the code would: content, chain, leaf, the tree's
+        peak and root, with the project's own hashing.
+        """
+        chain, tree = GENESIS, Frontier()
+        for notification in self.log.recorder.select_notifications(1, 100_000):
             added = link(chain, notification.id, notification_content(notification))
-            chain = added.chain
+            chain, peak = added.chain, tree.append(added.leaf)
             self.sql(
-                "UPDATE {chain} SET content = ?, chain = ?, size = ? "
-                "WHERE position = ?",
-                (added.content, chain, size, notification.id),
+                "UPDATE {chain} SET content = ?, chain = ?, size = ?, leaf = ?, "
+                "peak = ?, root = ? WHERE position = ?",
+                (
+                    added.content,
+                    chain,
+                    tree.size,
+                    added.leaf,
+                    peak,
+                    tree.root(),
+                    notification.id,
+                ),
             )
 
     def set_checkpoint_root(self, size: int, root: bytes) -> None:

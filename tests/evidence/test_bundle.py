@@ -16,7 +16,7 @@ import pytest
 
 from incidents.evidence import BundleExistsError
 from incidents.evidence import bundle_verifier as verifier
-from incidents.evidence.signing import CheckpointSigner
+from incidents.evidence.signing import Checkpoint, CheckpointSigner
 from tests.conftest import ledger_settings
 from tests.evidence.conftest import write_history
 
@@ -203,13 +203,8 @@ def test_events_rehashed_consistently_still_miss_the_signed_root(bundle):
 def test_a_checkpoint_re_signed_with_another_key_is_refused(evidence, bundle, tmp_path):
     intruder = CheckpointSigner(tmp_path / "intruder.pem")
     original = json.loads((bundle / verifier.CHECKPOINT).read_text())
-    forged = intruder.sign(
-        size=original["size"],
-        position=original["position"],
-        root=bytes.fromhex(original["root"]),
-        time=original["time"],
-    )
-    (bundle / verifier.CHECKPOINT).write_text(json.dumps(forged.to_json()))
+    forged = _re_sign(original, intruder)
+    (bundle / verifier.CHECKPOINT).write_text(json.dumps(forged))
 
     found = problems(bundle)
 
@@ -361,29 +356,26 @@ def test_the_verifier_runs_copied_out_with_only_the_standard_library_and_cryptog
     assert "EXIT 0 EXTRA []" in ran.stdout
 
 
+def _re_sign(data: dict[str, Any], signer: CheckpointSigner) -> dict[str, Any]:
+    """Sign what a checkpoint says again, with another key, in its format."""
+    checkpoint = Checkpoint.from_json(data)
+    return signer.sign(
+        size=checkpoint.size,
+        position=checkpoint.position,
+        root=checkpoint.root,
+        chain=checkpoint.chain,
+        time=checkpoint.time,
+    ).to_json()
+
+
 def _re_sign_whole(bundle: Path, signer: CheckpointSigner) -> None:
     checkpoint = json.loads((bundle / verifier.CHECKPOINT).read_text())
-    forged = signer.sign(
-        size=checkpoint["size"],
-        position=checkpoint["position"],
-        root=bytes.fromhex(checkpoint["root"]),
-        time=checkpoint["time"],
-    )
-    (bundle / verifier.CHECKPOINT).write_text(json.dumps(forged.to_json()))
-    earlier = []
-    for line in (bundle / verifier.CHECKPOINTS).read_text().splitlines():
-        stored = json.loads(line)
-        earlier.append(
-            json.dumps(
-                signer.sign(
-                    size=stored["size"],
-                    position=stored["position"],
-                    root=bytes.fromhex(stored["root"]),
-                    time=stored["time"],
-                ).to_json()
-            )
-            + "\n"
-        )
+    forged = _re_sign(checkpoint, signer)
+    (bundle / verifier.CHECKPOINT).write_text(json.dumps(forged))
+    earlier = [
+        json.dumps(_re_sign(json.loads(line), signer)) + "\n"
+        for line in (bundle / verifier.CHECKPOINTS).read_text().splitlines()
+    ]
     (bundle / verifier.CHECKPOINTS).write_text("".join(earlier))
     (bundle / verifier.PUBLIC_KEY).write_bytes(signer.public_key_pem())
     manifest = json.loads((bundle / verifier.MANIFEST).read_text())
@@ -402,7 +394,7 @@ def _re_sign_whole(bundle: Path, signer: CheckpointSigner) -> None:
 
 def test_an_altered_checkpoint_you_hold_is_refused(evidence, bundle):
     held = evidence.checkpoints()[0].to_json()
-    held["time"] = "2000-01-01T00:00:00Z"
+    held["signed_at"] = "2000-01-01T00:00:00Z"
 
     found = problems(bundle, held=[held])
 
@@ -410,3 +402,36 @@ def test_an_altered_checkpoint_you_hold_is_refused(evidence, bundle):
         "held checkpoint 1: its signature does not verify: the checkpoint was "
         "altered or re-signed with another key."
     ]
+
+
+def test_held_checkpoints_of_both_formats_are_extended_by_a_bundle(evidence, tmp_path):
+    row = evidence.ledger.row_at(evidence.ledger.head().position)
+    assert row is not None
+    format_1 = evidence.signer.sign(
+        size=row.size, position=row.position, root=row.chain
+    )
+    old_shape = {
+        "format": "incidents-evidence-checkpoint/1",
+        **{name: format_1.to_json()[name] for name in ("size", "position", "root")},
+        "time": format_1.time,
+        "key_id": format_1.key_id,
+        "signature": base64.b64encode(format_1.signature).decode(),
+    }
+    format_2 = evidence.checkpoint()
+    write_history(evidence.log, incidents=1)
+    path = tmp_path / "later.zip"
+    evidence.export(path)
+
+    report = verifier.verify_bundle(
+        path, held=[format_1.to_json(), old_shape, format_2.to_json()]
+    )
+
+    assert report.ok, report.problems
+    assert report.held_checked == 3
+    wrong = {**format_2.to_json(), "chain": format_2.root.hex()}
+    assert "signature does not verify" in problems(path, held=[wrong])[0]
+    resigned = evidence.signer.sign(
+        size=row.size, position=row.position, root=row.root, chain=row.root
+    )
+    found = problems(path, held=[resigned.to_json()])
+    assert "history was rewritten" in found[0]

@@ -37,7 +37,12 @@ class Log:
 
     def checkpoint(self, signer: CheckpointSigner, size: int) -> dict[str, Any]:
         root = merkle.root(self.leaves[:size])
-        signed = signer.sign(size=size, position=self.positions[size - 1], root=root)
+        chain = hashing.GENESIS
+        for leaf in self.leaves[:size]:
+            chain = hashing.next_chain(chain, leaf)
+        signed = signer.sign(
+            size=size, position=self.positions[size - 1], root=root, chain=chain
+        )
         return signed.to_json()
 
 
@@ -335,3 +340,19 @@ def test_the_offline_verifier_checks_proof_files_copied_out_alone(signer, tmp_pa
     assert passed.stdout.startswith("Proof valid: 3 events"), passed.stderr
     assert "Proof REJECTED (1 problems)" in refused.stdout
     assert "--checkpoint applies to bundles" in misused.stderr
+
+
+def test_a_format_1_checkpoint_is_no_anchor_for_a_proof(signer, tmp_path):
+    log = make_log(45)
+    document = prove(log, signer, 45)
+    root = merkle.root(log.leaves)
+    document["checkpoint"] = signer.sign(
+        size=45, position=log.positions[44], root=root
+    ).to_json()
+
+    found = check(document, tmp_path).problems
+
+    assert found == [
+        "checkpoint: a format-1 checkpoint signs the chain value, not the tree's "
+        "root: proofs need a format-2 checkpoint."
+    ]

@@ -13,6 +13,7 @@ import pytest
 
 from incidents.evidence import Evidence, ledger, verification
 from incidents.evidence.hashing import GENESIS, leaf_hash, link, notification_content
+from incidents.evidence.merkle import EMPTY_ROOT, Frontier, peak_sizes
 from incidents.evidence.sealing import Sealer
 from incidents.evidence.verification import iter_notifications
 from tests.conftest import ledger_settings
@@ -170,7 +171,11 @@ def test_an_empty_log_can_be_checkpointed_and_verified(make_log):
 
     checkpoint = evidence.checkpoint()
 
-    assert (checkpoint.size, checkpoint.root) == (0, GENESIS)
+    assert (checkpoint.size, checkpoint.root, checkpoint.chain) == (
+        0,
+        EMPTY_ROOT,
+        GENESIS,
+    )
     result = evidence.verify()
     assert result.ok
     assert (result.checked, result.checkpoints) == (0, 1)
@@ -207,3 +212,48 @@ def test_verification_streams_with_memory_that_does_not_grow_with_the_log(
     # Ten times the events (2,700 more): keeping anything per event would cost
     # over a hundred kilobytes; the peak moves by less than one.
     assert peaks[1] - peaks[0] < 1000
+
+
+def test_checkpoints_sign_the_tree_root_and_readers_give_leaves_and_peaks(
+    make_log: OpenLog,
+):
+    log = make_log("memory://", ledger=ledger_settings(checkpoint_every=10))
+    write_history(log, incidents=5)
+    evidence = Evidence(log)
+
+    checkpoint = evidence.checkpoint()
+    row = evidence.ledger.row_at(checkpoint.position)
+
+    assert row is not None
+    assert checkpoint.format == 2
+    assert (checkpoint.root, checkpoint.chain) == (row.root, row.chain)
+    leaves = evidence.ledger.leaves(0, checkpoint.size)
+    assert merkle_root(leaves) == checkpoint.root
+    assert evidence.ledger.leaves(3, 7) == leaves[3:7]
+    sizes = peak_sizes(checkpoint.size)
+    peaks = evidence.ledger.peaks([*sizes, checkpoint.size + 1])
+    assert list(peaks) == sizes
+    assert Frontier(checkpoint.size, [peaks[size] for size in sizes]).root() == row.root
+    assert all(stored.format == 2 for stored in evidence.checkpoints())
+
+
+def test_verify_checks_held_checkpoints_of_both_formats(make_log: OpenLog):
+    log = make_log("memory://")
+    write_history(log, incidents=3)
+    evidence = Evidence(log)
+    row = evidence.ledger.row_at(evidence.ledger.head().position)
+    assert row is not None
+    signer = evidence.signer
+    format_1 = signer.sign(size=row.size, position=row.position, root=row.chain)
+    format_2 = signer.sign(
+        size=row.size, position=row.position, root=row.root, chain=row.chain
+    )
+
+    assert evidence.verify(held=[format_1, format_2]).ok
+    for root, chain in ((row.chain, row.chain), (row.root, row.root)):
+        wrong = signer.sign(
+            size=row.size, position=row.position, root=root, chain=chain
+        )
+        first = evidence.verify(held=[wrong]).first_problem
+        assert first is not None
+        assert first.kind == "checkpoint_mismatch"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import stat
 import threading
@@ -137,3 +138,57 @@ def test_a_key_that_cannot_be_read_or_created_is_reported(tmp_path):
 
     with pytest.raises(SigningKeyError, match=r"signing key .*: Not a directory"):
         CheckpointSigner(blocker / "key.pem").private_key()
+
+
+def test_a_format_2_checkpoint_signs_the_tree_root_and_the_chain(tmp_path):
+    signer = CheckpointSigner(tmp_path / "key.pem")
+    chain = bytes(range(1, 33))
+    checkpoint = signer.sign(size=10, position=12, root=ROOT, chain=chain)
+
+    assert (checkpoint.format, checkpoint.chain) == (2, chain)
+    assert checkpoint.statement().startswith(b"incidents-evidence-checkpoint/2\n")
+    assert signer.is_valid(checkpoint)
+    for changed in (
+        replace(checkpoint, chain=bytes(32)),
+        replace(checkpoint, root=chain, chain=ROOT),
+        replace(checkpoint, format=1, chain=None),
+    ):
+        assert not signer.is_valid(changed)
+    data = checkpoint.to_json()
+    assert set(data) == {
+        "format",
+        "size",
+        "position",
+        "root",
+        "chain",
+        "signed_at",
+        "key_id",
+        "signature",
+    }
+    assert (data["format"], data["chain"]) == (2, chain.hex())
+    assert data["signature"] == checkpoint.signature.hex()
+    assert Checkpoint.from_json(data) == checkpoint
+    assert checkpoint.matches(10, 12, chain, ROOT)
+    assert not checkpoint.matches(10, 12, ROOT, ROOT)
+
+
+def test_a_format_1_checkpoint_in_its_old_shape_is_still_read_and_valid(tmp_path):
+    signer = CheckpointSigner(tmp_path / "key.pem")
+    checkpoint = signer.sign(size=3, position=4, root=ROOT)
+    old_shape = {
+        "format": "incidents-evidence-checkpoint/1",
+        "size": 3,
+        "position": 4,
+        "root": ROOT.hex(),
+        "time": checkpoint.time,
+        "key_id": checkpoint.key_id,
+        "signature": base64.b64encode(checkpoint.signature).decode(),
+    }
+
+    read = Checkpoint.from_json(old_shape)
+
+    assert read == checkpoint
+    assert (read.format, read.chain, read.signed_at) == (1, None, checkpoint.time)
+    assert signer.is_valid(read)
+    assert read.matches(3, 4, ROOT, bytes(32))  # Its root is the chain value.
+    assert Checkpoint.from_json(checkpoint.to_json()) == checkpoint
