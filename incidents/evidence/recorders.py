@@ -22,7 +22,6 @@ from eventsourcing.popo import POPOApplicationRecorder
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresFactory
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteFactory
 
-from incidents.errors import IncidentsError
 from incidents.evidence.errors import LedgerDamagedError
 from incidents.evidence.hashing import leaf_hash
 from incidents.evidence.ledger import ChainRow, Ledger, MemoryLedger
@@ -48,6 +47,10 @@ if TYPE_CHECKING:
     from incidents.evidence.signing import Checkpoint
 
 MIGRATION_BATCH = 1000
+
+
+# Where the errors of the database itself come from.
+DRIVER_MODULES = frozenset({"psycopg", "psycopg_pool", "sqlite3", "eventsourcing"})
 
 
 class SealingRecorder:
@@ -127,8 +130,8 @@ class SealingPostgresRecorder(SealingSQLRecorder, PostgresApplicationRecorder):
             )
         except PersistenceError:
             failure, self._failed.error = self._failed.error, None
-            if isinstance(failure, IncidentsError):  # Why sealing refused.
-                raise failure from None
+            if failure is not None and not _from_the_database(failure):
+                raise failure from None  # Why sealing refused.
             # The database's own failure (a connection cut mid-seal): raise it
             # as the store's error, which the service answers 503, never 500.
             raise
@@ -202,6 +205,11 @@ class SealingMemoryRecorder(SealingRecorder, POPOApplicationRecorder):
             raise
         writer.commit()
         return positions
+
+
+def _from_the_database(error: BaseException) -> bool:
+    """Tell whether an error comes from the database driver, not from our code."""
+    return type(error).__module__.partition(".")[0] in DRIVER_MODULES
 
 
 def stored_row(row: tuple[Any, ...], originator_id: Any) -> Notification:
