@@ -10,25 +10,10 @@ import pytest
 
 from incidents.evidence import Evidence, bundle_verifier, merkle
 from incidents.evidence.proofs import ProofError, Prover
-from incidents.evidence.sealing import Sealer
 from tests.evidence.conftest import write_history
 
 if TYPE_CHECKING:
     from pathlib import Path
-
-    from incidents.evidence.ledger import Head
-    from incidents.evidence.signing import Checkpoint
-
-
-@pytest.fixture
-def tree_checkpoints(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Sign the RFC 6962 root, as format-2 checkpoints will (until that lands)."""
-
-    def sign(self: Sealer, head: Head) -> Checkpoint:
-        return self.signer.sign(size=head.size, position=head.position, root=head.root)
-
-    monkeypatch.setattr(Sealer, "sign", sign)
-    monkeypatch.setattr(Sealer, "_check_extends", staticmethod(lambda *_: None))
 
 
 def first_incident(evidence: Evidence) -> UUID:

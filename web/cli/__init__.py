@@ -11,6 +11,7 @@ from web.cli import (
     evidence,
     people,
     privacy,
+    proofs,
     readmodels,
     serving,
     tokens,
@@ -77,5 +78,7 @@ for command in (
     evidence.checkpoint,
     evidence.export,
     evidence.verify_bundle,
+    proofs.prove,
+    proofs.verify_proof,
 ):
     main.add_command(command)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,6 +14,8 @@ from web.cli.common import open_log, reports_errors
 
 if TYPE_CHECKING:
     from incidents.evidence import Checkpoint, Evidence
+    from incidents.evidence.ledger import Head
+    from incidents.evidence.proofs import Prover
 
 
 # Verifiable history (ADRs 0008 and 0011).
@@ -33,12 +37,58 @@ def _read_held(paths: tuple[Path, ...]) -> list[Checkpoint]:
     held: list[Checkpoint] = []
     for path in paths:
         try:
-            held.extend(read_checkpoints(path))
-        except (OSError, ValueError) as error:
+            found = read_checkpoints(path)
+        except (OSError, ValueError, UnicodeDecodeError) as error:
             raise click.ClickException(
                 f"Cannot read a checkpoint from {path}: {error}"
             ) from None
+        if not found:
+            raise click.ClickException(f"{path} holds no checkpoint.")
+        held.extend(found)
     return held
+
+
+def _check_keys(held: list[Checkpoint], evidence: Evidence) -> None:
+    """Refuse held checkpoints signed by a key the store does not know."""
+    if not held or not evidence.signer.exists():
+        return  # verify then says the key is missing (exit 4).
+    known = evidence.signer.key_id
+    for checkpoint in held:
+        if checkpoint.key_id != known:
+            raise click.ClickException(
+                f"A held checkpoint (size {checkpoint.size}) was signed by key "
+                f"{checkpoint.key_id}, which this store does not know (its key is "
+                f"{known})."
+            )
+
+
+def _check_extensions(held: list[Checkpoint], evidence: Evidence) -> None:
+    """Prove, for each held checkpoint of the tree root, that the log extends it."""
+    from incidents.evidence.proofs import Prover
+
+    trees = [item for item in held if getattr(item, "format", 1) >= 2]
+    if not trees:
+        return
+    prover, head = Prover(evidence), evidence.ledger.head()
+    for checkpoint in trees:
+        ok = checkpoint.size <= head.size and merkle_extends(prover, checkpoint, head)
+        if not ok:
+            raise click.ClickException(
+                f"History damaged at position {checkpoint.position} "
+                f"(checkpoint_mismatch): the log of {head.size} events does not "
+                f"extend the held checkpoint of size {checkpoint.size} (RFC 6962 "
+                "consistency proof)."
+            )
+
+
+def merkle_extends(prover: Prover, checkpoint: Checkpoint, head: Head) -> bool:
+    """Tell whether the tree at the ledger's head extends a held tree root."""
+    from incidents.evidence import merkle
+
+    proof = prover.consistency_proof(checkpoint.size, head.size)
+    return merkle.verify_consistency(
+        checkpoint.size, head.size, checkpoint.root, head.root, proof
+    )
 
 
 HELD_CHECKPOINTS = click.option(
@@ -57,13 +107,18 @@ def verify(held: tuple[Path, ...]) -> None:
     """Check that no stored event was changed, removed, inserted or reordered.
 
     Every event is hashed again from its stored bytes and compared with the
-    ledger and every signed checkpoint. Exit 1 names the first bad position;
-    exit 4 says a key to check with is missing. It writes nothing.
+    ledger and every signed checkpoint, and the log must extend every checkpoint
+    of the files you kept (one JSON per line). Exit 1 names the first bad
+    position; exit 4 says a key to check with is missing. It writes nothing:
+
+    \b
+        incidents verify --checkpoint /safe/place/checkpoints.jsonl
     """
     from incidents.evidence import MissingKeyError
 
     checkpoints = _read_held(held)
     evidence = open_evidence(open_log(to_verify=True))
+    _check_keys(checkpoints, evidence)
     try:
         result = evidence.verify(held=checkpoints)
     except MissingKeyError as error:
@@ -77,6 +132,7 @@ def verify(held: tuple[Path, ...]) -> None:
             f"History damaged at position {first.position} ({first.kind}): "
             f"{first.reason}"
         )
+    _check_extensions(checkpoints, evidence)
     click.echo(
         f"Verified {result.checked} events up to position {result.position} "
         f"against the ledger and {result.checkpoints} signed checkpoints."
@@ -88,7 +144,8 @@ def verify(held: tuple[Path, ...]) -> None:
 @click.option(
     "--output",
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
-    help="Also write the checkpoint to this file, to keep it elsewhere.",
+    help="Also append the checkpoint to this file as one JSON line (mode 600 "
+    "when created), to keep every checkpoint elsewhere.",
 )
 @reports_errors
 def checkpoint(output: Path | None) -> None:
@@ -96,7 +153,11 @@ def checkpoint(output: Path | None) -> None:
 
     Keep the JSON outside the service: `incidents verify --checkpoint FILE` and
     `incidents verify-bundle --checkpoint FILE` prove later that the history
-    still extends it.
+    still extends every checkpoint the file holds:
+
+    \b
+        incidents checkpoint --output /safe/place/checkpoints.jsonl
+        incidents verify --checkpoint /safe/place/checkpoints.jsonl
     """
     from incidents.evidence.signing import dumps_checkpoint
 
@@ -104,13 +165,20 @@ def checkpoint(output: Path | None) -> None:
     signed = evidence.checkpoint()
     text = dumps_checkpoint(signed)
     if output is not None:
-        output.write_text(text, encoding="ascii")
+        append_line(output, json.dumps(signed.to_json()))
     click.echo(
         f"Checkpoint of {signed.size} events (position {signed.position}) signed "
         f"at {signed.time} by key {signed.key_id}.",
         err=True,
     )
     click.echo(text, nl=False)
+
+
+def append_line(path: Path, line: str) -> None:
+    """Append one line to a file, created with mode 600, keeping what it holds."""
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    with os.fdopen(fd, "a", encoding="ascii") as file:
+        file.write(line + "\n")
 
 
 @click.command()
