@@ -15,9 +15,6 @@ from incidents.application import IncidentLog
 from incidents.evidence import Evidence
 from incidents.evidence.hashing import GENESIS, link, notification_content
 from incidents.evidence.merkle import Frontier
-from incidents.evidence.ledger import Head
-from incidents.evidence.sealing import Sealer
-from incidents.evidence.signing import Checkpoint
 from incidents.persistence import sqlite_path
 
 OFFICE = "colombes-aragon"
@@ -192,14 +189,3 @@ class Tamper:
     def set_checkpoint_root(self, size: int, root: bytes) -> None:
         """Overwrite the root of a stored checkpoint, leaving its signature."""
         self.sql("UPDATE {checkpoints} SET root = ? WHERE size = ?", (root, size))
-
-
-@pytest.fixture
-def tree_checkpoints(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Sign the RFC 6962 root, as format-2 checkpoints will (until that lands)."""
-
-    def sign(self: Sealer, head: Head) -> Checkpoint:
-        return self.signer.sign(size=head.size, position=head.position, root=head.root)
-
-    monkeypatch.setattr(Sealer, "sign", sign)
-    monkeypatch.setattr(Sealer, "_check_extends", staticmethod(lambda *_: None))

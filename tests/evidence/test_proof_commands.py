@@ -53,7 +53,7 @@ def flip(text: str) -> str:
 
 
 def test_prove_writes_a_proof_that_verify_proof_and_a_copied_verifier_accept(
-    commands, incident, tree_checkpoints, tmp_path
+    commands, incident, tmp_path
 ):
     proof = tmp_path / "proof.json"
     proved = commands.invoke("prove", incident, "--output", str(proof))
@@ -84,7 +84,7 @@ def test_prove_writes_a_proof_that_verify_proof_and_a_copied_verifier_accept(
 
 
 def test_every_changed_hash_of_a_proof_file_fails_verify_proof(
-    commands, incident, tree_checkpoints, tmp_path
+    commands, incident, tmp_path
 ):
     proof = tmp_path / "proof.json"
     assert commands.invoke("prove", incident, "--output", str(proof)).exit_code == 0
