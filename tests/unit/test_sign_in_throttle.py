@@ -86,3 +86,28 @@ def test_the_in_memory_store_counts_in_the_libraries_memory_storage(
     assert wait is not None
     assert 0 < wait <= 60
     assert throttle.retry_after("10.0.0.2") is None
+
+
+def test_one_visitors_refusals_stop_neither_another_visitor_nor_the_account(
+    storage, clock
+):
+    throttle = SignInThrottle(storage, clock=clock)
+    for _ in range(5):
+        throttle.refused("203.0.113.7", "officer")
+
+    assert throttle.retry_after("203.0.113.7", "officer") is not None
+    assert throttle.retry_after("198.51.100.9", "officer") is None
+    assert throttle.retry_after("198.51.100.9", "mediator") is None
+
+
+def test_guesses_at_one_account_from_many_addresses_make_it_wait(storage, clock):
+    throttle = SignInThrottle(storage, clock=clock, account_limit=20)
+    for number in range(20):
+        clock.now += 1
+        throttle.refused(f"203.0.113.{number}", " Officer ")
+
+    waits = throttle.retry_after("198.51.100.9", "officer")
+
+    assert waits is not None
+    assert 15 * 60 - 20 <= waits <= 15 * 60
+    assert throttle.retry_after("198.51.100.9", "mediator") is None

@@ -137,9 +137,11 @@ def sign_in() -> ResponseReturnValue:
         return redirect(url_for("pages.home"), 303)
     form = SignInForm()
     throttle = sign_in_throttle()
+    # Behind a trusted proxy (`incidents serve --trusted-proxy`), the visitor's.
     address = request.remote_addr or "unknown"
+    account = request.form.get("name", "") if request.method == "POST" else ""
     if request.method == "POST":
-        wait = throttle.retry_after(address)
+        wait = throttle.retry_after(address, account)
         if wait is not None:
             raise TooManyRequests(retry_after=wait)
     if form.validate_on_submit():
@@ -150,7 +152,7 @@ def sign_in() -> ResponseReturnValue:
         except IncidentsError:
             # The same answer for an unknown name, a wrong password or an
             # inactive person: nobody learns which names exist.
-            throttle.refused(address)
+            throttle.refused(address, account)
             form.password.errors.append(_("Identifiant ou mot de passe incorrect."))
         else:
             session.clear()
