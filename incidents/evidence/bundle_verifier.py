@@ -50,7 +50,7 @@ import json
 import sys
 import zipfile
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, TypeGuard
@@ -78,6 +78,7 @@ LISTED_FILES = (EVENTS, CHECKPOINT, CHECKPOINTS, PUBLIC_KEY, README)
 GENESIS = bytes(32)
 EMPTY_TREE_ROOT = hashlib.sha256(b"").digest()
 KEY_ID_HEX = 16
+PROGRESS_EVERY = 1000  # Events checked between two calls of ``progress``.
 SMALL_FILE = 1 << 20  # Every file but events.jsonl is read whole, up to this.
 CHUNK = 1 << 16
 
@@ -323,8 +324,12 @@ def verify_bundle(
     public_key_pem: bytes | None = None,
     key_id: str | None = None,
     held: Sequence[dict[str, Any]] = (),
+    progress: Callable[[int], None] | None = None,
 ) -> BundleReport:
-    """Check a bundle (a directory or a zip); return what it holds and its problems."""
+    """Check a bundle (a directory or a zip); return what it holds and its problems.
+
+    ``progress``, if given, is told every so many events checked.
+    """
     report = BundleReport()
     bundle = Path(path)
     if not bundle.is_dir() and not zipfile.is_zipfile(bundle):
@@ -332,7 +337,7 @@ def verify_bundle(
         return report
     source = _Source(bundle)
     try:
-        _Check(source, report, public_key_pem, key_id, held).run()
+        _Check(source, report, public_key_pem, key_id, held, progress).run()
     except (OSError, zipfile.BadZipFile) as error:
         report.problems.append(f"{bundle}: cannot be read: {error}")
     finally:
@@ -348,12 +353,14 @@ class _Check:
         trusted_pem: bytes | None,
         trusted_key_id: str | None,
         held: Sequence[dict[str, Any]],
+        progress: Callable[[int], None] | None = None,
     ) -> None:
         self.source = source
         self.report = report
         self.trusted_pem = trusted_pem
         self.trusted_key_id = trusted_key_id
         self.held = held
+        self.progress = progress
         self.key: Ed25519PublicKey | None = None
         self.manifest_raw = b""
 
@@ -560,6 +567,8 @@ class _Check:
         tree = _Tree()
         with self.source.open(EVENTS) as file:
             for number, line in enumerate(file, start=1):
+                if self.progress is not None and number % PROGRESS_EVERY == 0:
+                    self.progress(PROGRESS_EVERY)
                 where = f"{EVENTS} line {number}"
                 event = _parse_event(line)
                 if isinstance(event, str):

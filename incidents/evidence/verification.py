@@ -28,7 +28,8 @@ the ledger: that happens once, on failure only.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -122,15 +123,25 @@ class _Lookahead(Generic[T]):
         return self._buffer[0]
 
 
+# Told how many events each page held, while a command that reads the whole
+# log (verify, export) runs: the command line shows it as progress.
+reading_progress: ContextVar[Callable[[int], None] | None] = ContextVar(
+    "reading_progress", default=None
+)
+
+
 def iter_notifications(
     recorder: ApplicationRecorder, start: int, stop: int
 ) -> Iterator[Notification]:
     """Yield the stored events with ``start <= position <= stop``, a page at a time."""
+    progress = reading_progress.get()
     while start <= stop:
         page = recorder.select_notifications(start, READ_BATCH, stop=stop)
         if not page:
             return
         yield from page
+        if progress is not None:
+            progress(len(page))
         start = page[-1].id + 1
 
 

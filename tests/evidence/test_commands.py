@@ -94,6 +94,22 @@ def test_checkpoint_prints_a_checkpoint_signed_with_the_private_key(
     assert f"by key {checkpoint['key_id']}" in signed.stderr
 
 
+def test_long_commands_show_their_progress_outside_a_terminal(
+    instance, history, tmp_path
+):
+    _, head = history
+
+    verified = instance.run("verify")
+    exported = instance.run("export", str(tmp_path / "bundle.zip"))
+    checked = instance.run("verify-bundle", str(tmp_path / "bundle.zip"))
+
+    assert f"Verifying: {head:,} of {head:,} (100%)" in verified.stderr
+    assert f"Exporting: {head:,} of {head:,} (100%)" in exported.stderr
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "Checking events: " in checked.stderr
+    assert "\r" not in verified.stderr + exported.stderr + checked.stderr
+
+
 @pytest.mark.parametrize(
     ("damage", "kind", "position"),
     [

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
 from incidents.application import IncidentLog
+from incidents.evidence.verification import reading_progress
 from web.cli.common import open_log, reports_errors
+from web.cli.progress import Progress
 
 if TYPE_CHECKING:
     from incidents.evidence import Checkpoint, Evidence
@@ -120,7 +124,8 @@ def verify(held: tuple[Path, ...]) -> None:
     evidence = open_evidence(open_log(to_verify=True))
     _check_keys(checkpoints, evidence)
     try:
-        result = evidence.verify(held=checkpoints)
+        with reading_the_log("Verifying", evidence):
+            result = evidence.verify(held=checkpoints)
     except MissingKeyError as error:
         click.echo(f"Error: {error.message}", err=True)
         raise click.exceptions.Exit(MISSING_KEY) from None
@@ -174,6 +179,17 @@ def checkpoint(output: Path | None) -> None:
     click.echo(text, nl=False)
 
 
+@contextlib.contextmanager
+def reading_the_log(label: str, evidence: Evidence) -> Iterator[None]:
+    """Show the events read so far while a command reads the whole log."""
+    with Progress(label, evidence.ledger.head().size) as shown:
+        token = reading_progress.set(shown.advance)
+        try:
+            yield
+        finally:
+            reading_progress.reset(token)
+
+
 def append_line(path: Path, line: str) -> None:
     """Append one line to a file, created with mode 600, keeping what it holds."""
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
@@ -192,7 +208,8 @@ def export(path: Path) -> None:
     of incidents/evidence/bundle_verifier.py) checks it offline.
     """
     evidence = open_evidence(open_log())
-    summary = evidence.export(path)
+    with reading_the_log("Exporting", evidence):
+        summary = evidence.export(path)
     signed = summary.checkpoint
     click.echo(
         f"Exported {summary.events} events (up to position {summary.position}) "
@@ -229,9 +246,10 @@ def verify_bundle(
         ]
     except (OSError, ValueError) as error:
         raise click.ClickException(str(error)) from None
-    report = bundle_verifier.verify_bundle(
-        path, public_key_pem=pem, key_id=key_id, held=kept
-    )
+    with Progress("Checking events", 0) as shown:
+        report = bundle_verifier.verify_bundle(
+            path, public_key_pem=pem, key_id=key_id, held=kept, progress=shown.advance
+        )
     for line in report.describe():
         click.echo(line, err=not report.ok)
     if not report.ok:
