@@ -3,20 +3,29 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
 CATALOG := web/translations/en/LC_MESSAGES/messages.mo
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run demo test test-any-hour lint typecheck unit integration fmt lock clean bench translations screenshots
+.PHONY: install install-dev run demo test test-any-hour lint typecheck unit integration fmt lock audit clean bench translations screenshots
 
+# What the service needs, and nothing else (requirements.lock, hashes required).
 install: $(STAMP) $(CATALOG)
+
+# The service and the tools that check it (requirements-dev.lock).
+install-dev: $(DEV_STAMP) $(CATALOG)
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+$(DEV_STAMP): $(STAMP) requirements-dev.lock
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-dev.lock
+	touch $(DEV_STAMP)
 
 # The English catalog of the pages, compiled from its .po (fuzzy entries left out).
 $(CATALOG): web/translations/en/LC_MESSAGES/messages.po $(STAMP)
@@ -31,19 +40,19 @@ translations: $(STAMP)
 		--no-wrap --ignore-obsolete
 
 # Retake the screenshots shown in the README (docs/screenshots/).
-screenshots: install
+screenshots: install-dev
 	INCIDENTS_SCREENSHOTS_DIR=docs/screenshots $(BIN)/python -m pytest tests/browser -q
 
 run: install
 	$(BIN)/incidents demo --if-empty
 	$(BIN)/incidents serve --host $(HOST) --port $(PORT)
 
-lint: install
+lint: install-dev
 	$(BIN)/ruff format --check incidents projections web demo tests benchmarks
 	$(BIN)/ruff check incidents projections web demo tests benchmarks
 	$(BIN)/lint-imports
 
-typecheck: install
+typecheck: install-dev
 	$(BIN)/mypy
 
 # Every check. PostgreSQL tests run when a server is reachable or can be started
@@ -58,28 +67,37 @@ test: lint typecheck
 AT_ANY_HOUR_TESTS := tests/unit tests/api/test_incidents.py \
 	tests/api/test_a_day_of_work.py tests/readmodels/test_summary_properties.py \
 	tests/pages/test_officer_pages.py
-test-any-hour: install
+test-any-hour: install-dev
 	TZ=Pacific/Kiritimati INCIDENTS_TEST_CLOCK=2026-12-06T23:30:00+00:00 \
 		$(BIN)/python -m pytest -q -p no:cacheprovider $(AT_ANY_HOUR_TESTS)
 	TZ=America/Los_Angeles INCIDENTS_TEST_CLOCK=2027-06-30T22:30:00+00:00 \
 		$(BIN)/python -m pytest -q -p no:cacheprovider $(AT_ANY_HOUR_TESTS)
 
-unit: install
+unit: install-dev
 	$(BIN)/python -m pytest tests/unit
 
-integration: install
+integration: install-dev
 	$(BIN)/python -m pytest tests/integration
 
-fmt: install
+fmt: install-dev
 	$(BIN)/ruff format incidents projections web demo tests benchmarks
 	$(BIN)/ruff check --fix incidents projections web demo tests benchmarks
 
-# Regenerate the lock file after changing dependencies in pyproject.toml.
+# Regenerate the lock files after changing dependencies in pyproject.toml: the
+# service's alone, and with the test tools; every file pinned by its hashes.
+LOCK := PYTHONPATH=.lock-tools .lock-tools/bin/uv pip compile pyproject.toml \
+	--generate-hashes --python-version 3.11 --no-header
 lock:
 	$(PYTHON) -m pip install --quiet --target .lock-tools uv
-	PYTHONPATH=.lock-tools .lock-tools/bin/uv pip compile pyproject.toml --extra dev \
-		--python-version 3.11 --no-header -o requirements.lock
+	$(LOCK) -o requirements.lock
+	$(LOCK) --extra dev -o requirements-dev.lock
 	rm -rf .lock-tools
+
+# Known vulnerabilities of the service's pinned dependencies (pip-audit, PyPI's
+# advisory data). --strict: a dependency that could not be checked fails it.
+audit: install-dev
+	$(BIN)/pip-audit --strict --vulnerability-service pypi --progress-spinner off \
+		--require-hashes -r requirements.lock
 
 # Benchmarks print figures (see BENCHMARKS.md); they are not tests. Without
 # INCIDENTS_BENCH_POSTGRES_URL (or POSTGRES_HOST...), a throwaway PostgreSQL
