@@ -87,10 +87,14 @@ fmt: install-dev
 # service's alone, and with the test tools; every file pinned by its hashes.
 LOCK := PYTHONPATH=.lock-tools .lock-tools/bin/uv pip compile pyproject.toml \
 	--generate-hashes --python-version 3.11 --no-header
+# The dev lock is resolved first, and the service's within it, so that the
+# tests run the very versions the service installs.
 lock:
 	$(PYTHON) -m pip install --quiet --target .lock-tools uv
-	$(LOCK) -o requirements.lock
 	$(LOCK) --extra dev -o requirements-dev.lock
+	sed -n 's/^\([A-Za-z0-9._-]*==[^ \\]*\).*/\1/p' requirements-dev.lock \
+		> .lock-tools/constraints.txt
+	$(LOCK) -c .lock-tools/constraints.txt -o requirements.lock
 	rm -rf .lock-tools
 
 # Known vulnerabilities of the service's pinned dependencies (pip-audit, PyPI's
