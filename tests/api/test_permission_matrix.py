@@ -195,6 +195,7 @@ ROUTES = [
     ),
     Route("audit events", "GET", "/audit/events"),
     Route("audit disclosures", "GET", "/audit/disclosures"),
+    Route("audit checkpoints", "GET", "/audit/checkpoints"),
     Route("audit verify", "GET", "/audit/verify"),
     Route("audit export", "GET", "/audit/export"),
     Route(
@@ -260,6 +261,7 @@ EXPECTED: dict[str, tuple[tuple[int, int], ...]] = {
     "follow-up board": FILTER,
     "audit events": ((403, 403), (403, 403), (200, 200), (403, 403)),
     "audit disclosures": ((403, 403), (403, 403), (200, 200), (403, 403)),
+    "audit checkpoints": ((403, 403), (403, 403), (200, 200), (403, 403)),
     "audit verify": ((403, 403), (403, 403), (200, 200), (403, 403)),
     "audit export": ((403, 403), (403, 403), (200, 200), (403, 403)),
     "register user": ((403, 403), (403, 403), (403, 403), (201, 201)),

@@ -78,6 +78,24 @@ def test_the_trail_shows_each_event_of_the_log_with_its_position(site: Site):
     assert "Personne enregistrée" in text
 
 
+def test_the_trail_shows_each_events_hash_short_with_the_whole_at_hand(site: Site):
+    site.report_in_log()
+    sealed(site)
+    ledger = site.app.extensions["evidence"].ledger
+
+    text = text_of(site.get("/audit", "auditor"))
+
+    rows = rows_of(text)
+    assert rows
+    for row in rows:
+        leaf = ledger.row_at(position_of(row)).leaf.hex()
+        # Twelve digits shown, the whole hash in the title and selectable.
+        assert f'<code title="{leaf}">{leaf[:12]}…</code>' in row
+        assert f'<code class="full-hash">{leaf}</code>' in row
+    assert "Empreinte" in text
+    assert "Valeur de chaîne" in text
+
+
 def test_the_trail_starts_at_a_chosen_position_and_pages_on(site: Site):
     while (site.log.recorder.max_notification_id() or 0) <= 60:
         site.report_in_log()

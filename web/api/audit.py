@@ -11,10 +11,11 @@ from typing import Any
 from flask import Response
 
 from incidents.permissions import Action
-from web import get_evidence, get_incident_log, get_read_models
+from web import get_evidence, get_incident_log
 from web.api import schemas
 from web.api.auth import authorized
 from web.api.blueprint import Blueprint
+from web.usecases import audit_trail
 
 blp = Blueprint(
     "audit",
@@ -29,8 +30,17 @@ blp = Blueprint(
 @blp.arguments(schemas.AuditQueryArgsSchema, location="query")
 @blp.response(200, schemas.AuditPageSchema)
 def list_events(args: dict[str, Any]) -> dict[str, Any]:
-    """List the events of the whole log after a position, in order."""
-    return get_read_models().audit_events(after=args["after"], limit=args["limit"])
+    """List the events of the whole log after a position, in order, with hashes."""
+    return audit_trail.audit_events(after=args["after"], limit=args["limit"])
+
+
+@blp.get("/checkpoints")
+@authorized(Action.AUDIT)
+@blp.arguments(schemas.PageQueryArgsSchema, location="query")
+@blp.response(200, schemas.CheckpointPageSchema)
+def list_checkpoints(args: dict[str, Any]) -> dict[str, Any]:
+    """List the signed checkpoints of the ledger, newest first."""
+    return audit_trail.checkpoint_page(page=args["page"], page_size=args["page_size"])
 
 
 @blp.get("/disclosures")

@@ -21,11 +21,13 @@ from flask_wtf import FlaskForm
 from wtforms import Field, IntegerField, StringField
 from wtforms.validators import NumberRange, Optional, ValidationError
 
+from incidents.evidence.ledger import ChainRow
 from incidents.permissions import Action
 from web import get_evidence, get_incident_log, get_read_models
 from web.pages.auth import allowed
 from web.pages.htmx import partial_wanted
 from web.pages.limits import TOO_LARGE
+from web.usecases.audit_trail import sealed_rows
 from web.usecases.bounds import MAX_POSITION
 
 bp = Blueprint("auditor", __name__)
@@ -99,7 +101,7 @@ class DisclosureFilterForm(FlaskForm):  # type: ignore[misc]  # flask-wtf is unt
 @bp.get("/audit")
 @allowed(Action.AUDIT)
 def audit_trail() -> ResponseReturnValue:
-    """Show the events of the whole log in order, with their chain values."""
+    """Show the events of the whole log in order, with their hashes and chain values."""
     form = TrailFilterForm(request.args)
     status = 200
     start = 1
@@ -109,8 +111,8 @@ def audit_trail() -> ResponseReturnValue:
         status = 422
     page = get_read_models().audit_events(after=start - 1, limit=TRAIL_PAGE)
     items = page["items"]
-    chains = _chain_values(items)
-    rows = [_trail_row(item, chains.get(item["position"])) for item in items]
+    sealed = sealed_rows(items)
+    rows = [_trail_row(item, sealed.get(item["position"])) for item in items]
     head = get_incident_log().recorder.max_notification_id() or 0
     links = {
         "first": url_for(".audit_trail") if start > 1 else None,
@@ -245,16 +247,7 @@ def incident_url(incident_id: UUID | str) -> str:
     return url_for(INCIDENT_PAGE, incident_id=UUID(str(incident_id)))
 
 
-def _chain_values(items: list[dict[str, Any]]) -> dict[int, bytes]:
-    if not items:
-        return {}
-    rows = get_evidence().ledger.rows(
-        items[0]["position"], items[-1]["position"], limit=len(items)
-    )
-    return {row.position: row.chain for row in rows}
-
-
-def _trail_row(item: dict[str, Any], chain: bytes | None) -> dict[str, Any]:
+def _trail_row(item: dict[str, Any], sealed: ChainRow | None) -> dict[str, Any]:
     topic = str(item.get("topic") or "")
     return {
         **item,
@@ -264,8 +257,10 @@ def _trail_row(item: dict[str, Any], chain: bytes | None) -> dict[str, Any]:
             if topic.startswith(INCIDENT_TOPIC)
             else None
         ),
-        "chain": None if chain is None else chain.hex(),
-        "short_chain": None if chain is None else chain.hex()[:SHORT_HASH],
+        "hash": None if sealed is None else sealed.leaf.hex(),
+        "short_hash": None if sealed is None else sealed.leaf.hex()[:SHORT_HASH],
+        "chain": None if sealed is None else sealed.chain.hex(),
+        "short_chain": None if sealed is None else sealed.chain.hex()[:SHORT_HASH],
     }
 
 

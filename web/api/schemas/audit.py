@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from web.api.schemas.common import PageSchema
 from web.usecases.bounds import MAX_POSITION
+
+HEX_SHA256 = r"^[0-9a-f]{64}$"
 
 
 class AuditQueryArgsSchema(Schema):
@@ -20,6 +23,13 @@ class AuditEventSchema(Schema):
     topic = fields.String(allow_none=True)
     actor = fields.String(allow_none=True)
     recorded_at = fields.String(metadata={"format": "date-time"})
+    hash = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "The event's leaf hash in the ledger (hex).",
+            "pattern": HEX_SHA256,
+        },
+    )
 
 
 class AuditPageSchema(Schema):
@@ -27,6 +37,26 @@ class AuditPageSchema(Schema):
     total = fields.Integer()
     after = fields.Integer()
     limit = fields.Integer()
+
+
+class CheckpointSchema(Schema):
+    size = fields.Integer(metadata={"description": "Events the signed tree holds."})
+    root = fields.String(
+        metadata={"description": "The tree's root (hex).", "pattern": HEX_SHA256}
+    )
+    signed_at = fields.String(metadata={"format": "date-time"})
+    key_id = fields.String(metadata={"description": "The signing key's id."})
+    signature = fields.String(metadata={"description": "Ed25519 signature (hex)."})
+    format = fields.Integer(metadata={"description": "1: chain value as root; 2."})
+    position = fields.Integer(metadata={"description": "The last event signed."})
+    chain = fields.String(
+        allow_none=True,
+        metadata={"description": "The chain value (hex); none in format 1."},
+    )
+
+
+class CheckpointPageSchema(PageSchema):
+    items = fields.List(fields.Nested(CheckpointSchema))
 
 
 class DisclosureQueryArgsSchema(Schema):
