@@ -56,9 +56,18 @@ def signing_key_path() -> Path:
     return evidence_key_folder() / "signing-key.pem"
 
 
+def ledger_key_path() -> Path:
+    """Return the key of the ledger rows' MACs of the test session's logs."""
+    return evidence_key_folder() / "ledger-key"
+
+
 def ledger_settings(**options: Any) -> LedgerSettings:
     """Return the ledger settings of the test session's logs."""
-    return LedgerSettings(signing_key_path=signing_key_path(), **options)
+    return LedgerSettings(
+        signing_key_path=signing_key_path(),
+        ledger_key_path=ledger_key_path(),
+        **options,
+    )
 
 
 def open_log(

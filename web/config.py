@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from incidents.errors import InvalidInputError
+from incidents.evidence.row_macs import LEDGER_KEY_FILE
 from incidents.evidence.sealing import LedgerSettings
 from incidents.evidence.signing import SIGNING_KEY_FILE
 
@@ -40,10 +41,15 @@ def settings_from_environment(instance_path: Path) -> dict[str, Any]:
     signing_key_path = os.environ.get("INCIDENTS_SIGNING_KEY_PATH") or str(
         (instance_path / SIGNING_KEY_FILE).resolve()
     )
+    # So is the key of the ledger rows' MACs.
+    ledger_key_path = os.environ.get("INCIDENTS_LEDGER_KEY_PATH") or str(
+        (instance_path / LEDGER_KEY_FILE).resolve()
+    )
     return {
         "DATABASE_URL": database_url,
         "SECRET_KEY": secret_key,
         "SIGNING_KEY_PATH": signing_key_path,
+        "LEDGER_KEY_PATH": ledger_key_path,
         # Behind HTTPS, session cookies must never travel over plain HTTP.
         "SESSION_COOKIE_SECURE": flag("INCIDENTS_SECURE_COOKIES", default=False),
         # 0 when `incidents project` keeps the read models in a process of its
@@ -61,6 +67,9 @@ def ledger_settings(
     return LedgerSettings(
         signing_key_path=Path(
             settings.get("SIGNING_KEY_PATH") or instance_path / SIGNING_KEY_FILE
+        ),
+        ledger_key_path=Path(
+            settings.get("LEDGER_KEY_PATH") or instance_path / LEDGER_KEY_FILE
         ),
         migrate=migrate,
     )

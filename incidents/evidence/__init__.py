@@ -9,6 +9,7 @@
 - :mod:`~incidents.evidence.recorders`: the event recorders that do it in the
   transaction storing the events;
 - :mod:`~incidents.evidence.signing`: the Ed25519 key and checkpoints;
+- :mod:`~incidents.evidence.row_macs`: the key and MAC of each ledger row;
 - :mod:`~incidents.evidence.verification`: checks the events against all that;
 - :mod:`~incidents.evidence.export`: writes evidence bundles;
 - :mod:`~incidents.evidence.bundle_verifier`: checks a bundle offline (standard
@@ -29,6 +30,7 @@ from incidents.evidence.errors import (
     SigningKeyError,
 )
 from incidents.evidence.export import BundleSummary
+from incidents.evidence.row_macs import LEDGER_KEY_FILE, LedgerKey
 from incidents.evidence.sealing import LedgerSettings
 from incidents.evidence.service import Evidence
 from incidents.evidence.signing import (
@@ -40,6 +42,7 @@ from incidents.evidence.signing import (
 from incidents.evidence.verification import Problem, VerificationResult
 
 __all__ = [
+    "LEDGER_KEY_FILE",
     "SIGNING_KEY_FILE",
     "BundleExistsError",
     "BundleSummary",
@@ -49,6 +52,7 @@ __all__ = [
     "EvidenceError",
     "EvidenceMismatchError",
     "LedgerDamagedError",
+    "LedgerKey",
     "LedgerSettings",
     "MissingKeyError",
     "Problem",

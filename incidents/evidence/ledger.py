@@ -7,7 +7,8 @@ plain lists for the in-memory store:
 - ``evidence_chain``: one row per event, written in the transaction that stores
   the event (:mod:`~incidents.evidence.recorders`) and never changed: its
   position, the log's size with it, its content hash, leaf, chain value, the
-  RFC 6962 peak ending at its leaf and the tree's root at that size;
+  RFC 6962 peak ending at its leaf, the tree's root at that size, and a MAC of
+  all that under a key kept outside the database (ADR 0013);
 - ``evidence_checkpoints(size, position, root, time, signature, key_id, chain,
   format)``: format 2 signs the tree's root as ``root`` and the chain value.
 
@@ -41,6 +42,7 @@ class ChainRow:
     leaf: bytes
     peak: bytes
     root: bytes
+    mac: bytes | None = None  # HMAC-SHA256 of the others (row_macs.py).
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,9 @@ ledger rows, and a signed checkpoint when one is due. An event stored by any
 other path has no ledger row, and ``incidents verify`` names it ``inserted``.
 
 Opening a store brings its ledger up to date once (ADR 0011): a ledger from
-before this version gets its tree columns, and the events stored after its
-head, which the previous version sealed later, are sealed then.
+before this version gets its tree columns, its rows get their MACs (ADR 0013),
+and the events stored after its head, which the previous version sealed later,
+are sealed then.
 """
 
 from __future__ import annotations
@@ -302,6 +303,9 @@ def _bring_up_to_date(
             _fill_tree(writer)
         if layout in (Layout.CHAINED, Layout.TREE):
             ledger.add_checkpoint_columns(cursor)
+        if layout is not Layout.ABSENT:
+            ledger.add_mac_column(cursor)
+            _authenticate_old_rows(writer, sealer)
         _seal_what_the_follower_left(recorder, writer, sealer)
 
 
@@ -319,6 +323,15 @@ def _fill_tree(writer: SQLLedgerWriter) -> None:
             )
         writer.fill(filled)
         after = rows[-1][0]
+
+
+def _authenticate_old_rows(writer: SQLLedgerWriter, sealer: Sealer) -> None:
+    # The one moment rows get a MAC they were not sealed with (ADR 0013): the
+    # rows as they are when this version first opens the store for writing.
+    after = 0
+    while rows := writer.rows_without_mac(after, MIGRATION_BATCH):
+        writer.set_macs([sealer.authenticated(row) for row in rows])
+        after = rows[-1].position
 
 
 def _seal_what_the_follower_left(

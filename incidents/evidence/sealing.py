@@ -13,7 +13,7 @@ is the head it extends. ADR 0011 explains why.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,6 +22,7 @@ from incidents.evidence.errors import LedgerDamagedError
 from incidents.evidence.hashing import GENESIS, link, notification_content
 from incidents.evidence.ledger import ChainRow, Head
 from incidents.evidence.merkle import Frontier, peak_sizes
+from incidents.evidence.row_macs import LedgerKey
 from incidents.evidence.signing import CheckpointSigner
 
 if TYPE_CHECKING:
@@ -39,13 +40,15 @@ TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 class LedgerSettings:
     """Say where the ledger's keys are and how often checkpoints are signed.
 
-    Without a key path, the key is made in memory for this process only: fit
-    for tests and the in-memory store, never for a store that outlives it.
+    Without a key path, that key (the signing key, or the key of the rows'
+    MACs) is made in memory for this process only: fit for tests and the
+    in-memory store, never for a store that outlives it.
     ``migrate`` lets opening the store bring an older ledger up to date (a
     write); a store opened to verify it leaves it as it is.
     """
 
     signing_key_path: Path | None = None
+    ledger_key_path: Path | None = None
     checkpoint_every: int = CHECKPOINT_EVERY
     checkpoint_interval: float = CHECKPOINT_INTERVAL
     migrate: bool = True
@@ -62,11 +65,13 @@ class Sealer:
     ) -> None:
         self.settings = settings
         self.signer = CheckpointSigner(settings.signing_key_path)
+        self.ledger_key = LedgerKey(settings.ledger_key_path)
         self.clock = clock or (lambda: datetime.now(UTC))
 
     def prepare(self) -> None:
         """Read (or create) the keys, before a transaction needs them."""
         self.signer.private_key()
+        self.ledger_key.secret()
 
     def seal(
         self,
@@ -112,18 +117,21 @@ class Sealer:
             added = link(chain, event.id, notification_content(event))
             peak = frontier.append(added.leaf)
             chain, position = added.chain, event.id
-            rows.append(
-                ChainRow(
-                    position,
-                    frontier.size,
-                    added.content,
-                    chain,
-                    added.leaf,
-                    peak,
-                    frontier.root(),
-                )
+            row = ChainRow(
+                position,
+                frontier.size,
+                added.content,
+                chain,
+                added.leaf,
+                peak,
+                frontier.root(),
             )
+            rows.append(self.authenticated(row))
         return rows
+
+    def authenticated(self, row: ChainRow) -> ChainRow:
+        """Return the row with its MAC under the ledger key."""
+        return replace(row, mac=self.ledger_key.mac(row))
 
     @staticmethod
     def frontier(writer: LedgerWriter, size: int) -> Frontier:
@@ -154,11 +162,13 @@ class Sealer:
         writer.add_checkpoint(checkpoint)
         return checkpoint
 
-    @staticmethod
-    def _check_extends(ledger: Ledger, latest: Checkpoint | None, head: Head) -> None:
+    def _check_extends(
+        self, ledger: Ledger, latest: Checkpoint | None, head: Head
+    ) -> None:
         # Before signing, check that the rows since the last checkpoint chain on
-        # from its root: each signature then vouches for the one before it. The
-        # cost is the rows added since (O(n) only for the first checkpoint).
+        # from its root, each with its MAC: each signature then vouches for the
+        # one before it. The cost is the rows added since (O(n) only for the
+        # first checkpoint).
         if latest is not None and latest.position > head.position:
             raise _refusal(latest.position, "is missing, though checkpointed")
         chain, size, start = GENESIS, 0, 1
@@ -174,6 +184,8 @@ class Sealer:
             chain = link(chain, row.position, row.content).chain
             if (row.chain, row.size) != (chain, size):
                 raise _refusal(row.position, "does not chain on from the rows before")
+            if not self.ledger_key.is_valid(row):
+                raise _refusal(row.position, "does not carry its own MAC")
 
     def sign(self, head: Head) -> Checkpoint:
         """Return a signed checkpoint of the ledger at ``head``."""

@@ -33,6 +33,7 @@ class Evidence:
         self.recorder = recorder
         self.ledger = recorder.ledger
         self.signer = recorder.sealer.signer
+        self.ledger_key = recorder.sealer.ledger_key
 
     def checkpoint(self) -> Checkpoint:
         """Sign a checkpoint of the ledger's head (or return the one there is)."""
@@ -44,7 +45,9 @@ class Evidence:
 
     def verify(self, *, held: Sequence[Checkpoint] = ()) -> VerificationResult:
         """Check the events against the ledger, its checkpoints and ``held`` ones."""
-        return verify_log(self.log.recorder, self.ledger, self.signer, held=held)
+        return verify_log(
+            self.log.recorder, self.ledger, self.signer, self.ledger_key, held=held
+        )
 
     def verification_report(self) -> dict[str, Any]:
         """Return ``{ok, checked, head, ...}`` (and the first damage) for the API."""

@@ -15,7 +15,6 @@ import base64
 import binascii
 import hashlib
 import json
-import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,7 +28,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 
 from incidents.evidence.errors import SigningKeyError
-from incidents.evidence.keyfiles import create_once
+from incidents.evidence.keyfiles import KeyFile
 
 CHECKPOINT_FORMAT = "incidents-evidence-checkpoint/1"
 CHECKPOINT_FORMAT_2 = "incidents-evidence-checkpoint/2"
@@ -166,29 +165,35 @@ def utc_now_text() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-class CheckpointSigner:
+class CheckpointSigner(KeyFile[Ed25519PrivateKey]):
     """Sign and check checkpoints with the Ed25519 key in one PEM file."""
 
-    def __init__(self, key_path: Path | str | None) -> None:
-        # Without a path, the key lives in this process's memory only (tests).
-        self.key_path = None if key_path is None else Path(key_path)
-        self._key: Ed25519PrivateKey | None = None
-        self._lock = threading.Lock()
+    name = "signing key"
 
-    def exists(self) -> bool:
-        """Tell whether the key is there (without creating its file)."""
-        return self._key is not None or self.key_path is None or self.key_path.exists()
+    def generate(self) -> Ed25519PrivateKey:
+        return Ed25519PrivateKey.generate()
+
+    def encode(self, key: Ed25519PrivateKey) -> bytes:
+        return key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+
+    def decode(self, path: Path, data: bytes) -> Ed25519PrivateKey:
+        try:
+            key = serialization.load_pem_private_key(data, password=None)
+        except (ValueError, TypeError) as error:
+            raise SigningKeyError(
+                f"{path} is not an unencrypted PEM private key: {error}"
+            ) from None
+        if not isinstance(key, Ed25519PrivateKey):
+            raise SigningKeyError(f"{path} holds a key that is not Ed25519.")
+        return key
 
     def private_key(self) -> Ed25519PrivateKey:
         """Return the private key, creating its file (mode 600) on first use."""
-        with self._lock:
-            if self._key is None:
-                self._key = (
-                    Ed25519PrivateKey.generate()
-                    if self.key_path is None
-                    else _load_or_create(self.key_path)
-                )
-            return self._key
+        return self.key()
 
     def public_key(self) -> Ed25519PublicKey:
         """Return the public key (creating the key pair on first use)."""
@@ -240,46 +245,6 @@ class CheckpointSigner:
         except InvalidSignature:
             return False
         return True
-
-
-def _load_or_create(path: Path) -> Ed25519PrivateKey:
-    try:
-        return _load(path)
-    except FileNotFoundError:
-        pass
-    key = Ed25519PrivateKey.generate()
-    pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-    try:
-        created = create_once(path, pem)
-    except OSError as error:
-        raise SigningKeyError(
-            f"Cannot create the signing key {path}: {error.strerror or error}."
-        ) from None
-    return key if created else _load(path)
-
-
-def _load(path: Path) -> Ed25519PrivateKey:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise
-    except OSError as error:
-        raise SigningKeyError(
-            f"Cannot read the signing key {path}: {error.strerror or error}."
-        ) from None
-    try:
-        key = serialization.load_pem_private_key(data, password=None)
-    except (ValueError, TypeError) as error:
-        raise SigningKeyError(
-            f"{path} is not an unencrypted PEM private key: {error}"
-        ) from None
-    if not isinstance(key, Ed25519PrivateKey):
-        raise SigningKeyError(f"{path} holds a key that is not Ed25519.")
-    return key
 
 
 def _is_count(value: object) -> bool:

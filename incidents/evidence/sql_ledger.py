@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 Row = tuple[Any, ...]
-ROW_COLUMNS = "position, size, content, chain, leaf, peak, root"
+ROW_COLUMNS = "position, size, content, chain, leaf, peak, root, mac"
 TREE_COLUMNS = ("leaf", "peak", "root")
 CHECKPOINT_COLUMNS = "size, position, root, time, key_id, signature, chain, format"
 SIGNED_TREE_COLUMNS = ("chain", "format")
@@ -45,7 +45,8 @@ class Layout(Enum):
     ABSENT = "absent"  # Written before the ledger existed, or a new store.
     CHAINED = "chained"  # The hash chain only, sealed by a follower (ADR 0008).
     TREE = "tree"  # Sealed in the events' transaction (ADR 0011).
-    CURRENT = "current"  # Checkpoints of the tree's root (ADR 0013).
+    SIGNED_TREE = "signed_tree"  # Checkpoints of the tree's root (ADR 0013).
+    CURRENT = "current"  # And a MAC on every row (ADR 0013).
 
 
 class Cursor:
@@ -83,7 +84,7 @@ class Cursor:
 
 def chain_row(row: Row) -> ChainRow:
     """Return a ledger row read with :data:`ROW_COLUMNS`."""
-    position, size, content, chain, leaf, peak, root = row
+    position, size, content, chain, leaf, peak, root, mac = row
     return ChainRow(
         int(position),
         int(size),
@@ -92,6 +93,7 @@ def chain_row(row: Row) -> ChainRow:
         bytes(leaf),
         bytes(peak),
         bytes(root),
+        None if mac is None else bytes(mac),
     )
 
 
@@ -149,6 +151,8 @@ class SQLLedger(Ledger):
             return Layout.CHAINED
         if not set(SIGNED_TREE_COLUMNS) <= self.columns(cursor, "evidence_checkpoints"):
             return Layout.TREE
+        if "mac" not in chain:
+            return Layout.SIGNED_TREE
         return Layout.CURRENT
 
     # The tables.
@@ -162,7 +166,8 @@ class SQLLedger(Ledger):
             f" content {self.blob} NOT NULL,"
             f" chain {self.blob} NOT NULL,"
             + ",".join(f" {name} {self.blob} NOT NULL" for name in TREE_COLUMNS)
-            + ")"
+            # NULL only in rows sealed before MACs, until the store is migrated.
+            + f", mac {self.blob})"
         )
         self._create_size_index(cursor)
         cursor.execute(
@@ -195,6 +200,10 @@ class SQLLedger(Ledger):
                 f"NOT NULL DEFAULT {self.empty_blob}"
             )
         self._create_size_index(cursor)
+
+    def add_mac_column(self, cursor: Cursor) -> None:
+        """Let rows carry a MAC (NULL in the rows written before, until filled)."""
+        cursor.execute(f"ALTER TABLE {self.chain_table} ADD COLUMN mac {self.blob}")
 
     def _create_size_index(self, cursor: Cursor) -> None:
         # A row is found by size when a writer looks up the tree's peaks.
@@ -290,7 +299,7 @@ class SQLLedgerWriter(LedgerWriter):
     def append(self, rows: Sequence[ChainRow]) -> None:
         self.cursor.executemany(
             f"INSERT INTO {self.ledger.chain_table} ({ROW_COLUMNS}) "  # noqa: S608
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     row.position,
@@ -300,6 +309,7 @@ class SQLLedgerWriter(LedgerWriter):
                     row.leaf,
                     row.peak,
                     row.root,
+                    row.mac,
                 )
                 for row in rows
             ],
@@ -349,6 +359,23 @@ class SQLLedgerWriter(LedgerWriter):
             f"UPDATE {self.ledger.chain_table} "  # noqa: S608
             "SET leaf = ?, peak = ?, root = ? WHERE position = ?",
             [(row.leaf, row.peak, row.root, row.position) for row in rows],
+        )
+
+    def rows_without_mac(self, after: int, limit: int) -> list[ChainRow]:
+        """Return the rows after ``after`` that carry no MAC, in order."""
+        self.cursor.execute(
+            f"SELECT {ROW_COLUMNS} FROM {self.ledger.chain_table} "  # noqa: S608
+            "WHERE position > ? AND mac IS NULL ORDER BY position LIMIT ?",
+            (after, limit),
+        )
+        return [chain_row(row) for row in self.cursor.fetchall()]
+
+    def set_macs(self, rows: Sequence[ChainRow]) -> None:
+        """Write the MACs of rows sealed before rows carried one."""
+        self.cursor.executemany(
+            f"UPDATE {self.ledger.chain_table} "  # noqa: S608
+            "SET mac = ? WHERE position = ?",
+            [(row.mac, row.position) for row in rows],
         )
 
 

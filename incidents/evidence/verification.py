@@ -14,11 +14,13 @@ reasons DESIGN.md names):
                         after them: every write seals its own (ADR 0011);
 ``reordered``           events exchanged positions, or one was moved;
 ``truncated``           the newest sealed (or checkpointed) events are gone;
-``ledger_forged``       the ledger itself was altered or truncated;
+``ledger_forged``       the ledger itself was altered or truncated, or a row
+                        does not carry its own MAC (ADR 0013);
 ``checkpoint_mismatch`` events and ledger agree but no longer lead to a signed
                         root, or a checkpoint's signature does not verify.
 
-It reads and never writes. Without the signing key, it raises
+It reads and never writes. Without the signing key (when there are
+checkpoints) or the ledger key (when there are rows), it raises
 :class:`MissingKeyError`: a missing key is not damage.
 
 Telling these apart after the first bad position may cost a scan of the rest of
@@ -45,7 +47,8 @@ from incidents.evidence.merkle import Frontier
 if TYPE_CHECKING:
     from eventsourcing.persistence import ApplicationRecorder, Notification
 
-    from incidents.evidence.ledger import ChainRow, Ledger
+    from incidents.evidence.ledger import ChainRow, Head, Ledger
+    from incidents.evidence.row_macs import LedgerKey
     from incidents.evidence.signing import Checkpoint, CheckpointSigner
 
 T = TypeVar("T")
@@ -149,10 +152,11 @@ def verify_log(
     recorder: ApplicationRecorder,
     ledger: Ledger,
     signer: CheckpointSigner | None,
+    ledger_key: LedgerKey | None,
     *,
     held: Sequence[Checkpoint] = (),
 ) -> VerificationResult:
-    """Recompute every sealed event's hashes and compare them with the ledger."""
+    """Recompute every sealed event's hashes and MAC, compare them with the ledger."""
     problems: list[Problem] = []
     # Checkpoints are read before the head: a checkpoint is only ever taken at
     # the head, so none of those read can lie beyond it unless rows were removed.
@@ -160,8 +164,9 @@ def verify_log(
         [*ledger.checkpoints(), *held], signer, problems, held_count=len(held)
     )
     head = ledger.head()
+    key = _ledger_key(ledger_key, head)
     stop = max([head.position, *(checkpoint.position for checkpoint in trusted)])
-    check = _Pass(recorder, ledger, head.position, stop, trusted)
+    check = _Pass(recorder, ledger, key, head.position, stop, trusted)
     check.run()
     if check.problem is not None:
         problems.append(check.problem)
@@ -184,6 +189,25 @@ def verify_log(
     )
 
 
+def _ledger_key(ledger_key: LedgerKey | None, head: Head) -> LedgerKey | None:
+    if head.size and (ledger_key is None or not ledger_key.exists()):
+        raise _missing_key(
+            f"The MACs of {head.size} ledger rows", "ledger key", ledger_key
+        )
+    return ledger_key
+
+
+def _missing_key(
+    what: str, name: str, key: LedgerKey | CheckpointSigner | None
+) -> MissingKeyError:
+    where = (
+        f"no {name} is configured"
+        if key is None
+        else f"the {name} {key.key_path} is missing"
+    )
+    return MissingKeyError(f"{what} cannot be checked: {where}.")
+
+
 def _first_after(recorder: ApplicationRecorder, position: int) -> int | None:
     found = recorder.select_notifications(position + 1, 1)
     return found[0].id if found else None
@@ -200,13 +224,8 @@ def _trusted_checkpoints(
         return []
     stored_count = len(checkpoints) - held_count
     if signer is None or not signer.exists():
-        where = (
-            "no signing key is configured"
-            if signer is None
-            else f"the signing key {signer.key_path} is missing"
-        )
-        raise MissingKeyError(
-            f"{len(checkpoints)} signed checkpoints cannot be checked: {where}."
+        raise _missing_key(
+            f"{len(checkpoints)} signed checkpoints", "signing key", signer
         )
     trusted: dict[tuple[int, int, bytes], Checkpoint] = {}
     for index, checkpoint in enumerate(checkpoints):
@@ -236,12 +255,14 @@ class _Pass:
         self,
         recorder: ApplicationRecorder,
         ledger: Ledger,
+        ledger_key: LedgerKey | None,
         sealed_to: int,
         stop: int,
         checkpoints: list[Checkpoint],
     ) -> None:
         self.recorder = recorder
         self.ledger = ledger
+        self.ledger_key = ledger_key
         self.sealed_to = sealed_to
         self.events = _Lookahead(iter_notifications(recorder, 1, stop))
         self.rows = _Lookahead(ledger.iter_rows(1, sealed_to))
@@ -293,6 +314,15 @@ class _Pass:
                 f"The ledger's row at position {row.position} does not chain on "
                 "from the rows before it, or its tree hashes are not its own: the "
                 "ledger was altered.",
+            )
+            return
+        if self.ledger_key is not None and not self.ledger_key.is_valid(row):
+            self.problem = Problem(
+                "ledger_forged",
+                row.position,
+                f"The ledger's row at position {row.position} does not carry its "
+                "own MAC: it was written or rewritten by someone without the "
+                "ledger key.",
             )
             return
         self._check_checkpoints()

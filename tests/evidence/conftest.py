@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
@@ -12,8 +13,9 @@ import psycopg
 import pytest
 
 from incidents.application import IncidentLog
-from incidents.evidence import Evidence
+from incidents.evidence import Evidence, LedgerKey
 from incidents.evidence.hashing import GENESIS, link, notification_content
+from incidents.evidence.ledger import ChainRow
 from incidents.evidence.merkle import Frontier
 from incidents.persistence import sqlite_path
 
@@ -92,6 +94,19 @@ class Tamper:
                 [tuple(row) for row in cursor.fetchall()] if cursor.description else []
             )
 
+    def files(self) -> dict[str, bytes | None]:
+        """Return the bytes of the SQLite file and its -wal (none on PostgreSQL).
+
+        Not the -shm: the readers of an open store mark it as they read.
+        """
+        if self.path is None:
+            return {}
+        path = Path(self.path)
+        files = (path, path.with_name(path.name + "-wal"))
+        return {
+            file.name: file.read_bytes() if file.exists() else None for file in files
+        }
+
     def new_aggregate_id(self) -> object:
         """Return an aggregate id as the store keeps it."""
         return uuid4().hex if self.path is not None else uuid4()
@@ -162,29 +177,44 @@ class Tamper:
         """Overwrite the chain value of one ledger row."""
         self.sql("UPDATE {chain} SET chain = ? WHERE position = ?", (chain, position))
 
-    def reseal_ledger(self) -> None:
+    def reseal_ledger(self, key: LedgerKey | None = None) -> None:
         """Recompute every ledger row from the events as they are now.
 
         As an insider who read the code would: content, chain, leaf, the tree's
-        peak and root, with the project's own hashing.
+        peak and root, with the project's own hashing; and each row's MAC only
+        when given the ledger ``key`` (an insider who also read the key file).
         """
         chain, tree = GENESIS, Frontier()
         for notification in self.log.recorder.select_notifications(1, 100_000):
             added = link(chain, notification.id, notification_content(notification))
             chain, peak = added.chain, tree.append(added.leaf)
+            row = ChainRow(
+                notification.id,
+                tree.size,
+                added.content,
+                chain,
+                added.leaf,
+                peak,
+                tree.root(),
+            )
             self.sql(
                 "UPDATE {chain} SET content = ?, chain = ?, size = ?, leaf = ?, "
                 "peak = ?, root = ? WHERE position = ?",
                 (
-                    added.content,
-                    chain,
-                    tree.size,
-                    added.leaf,
-                    peak,
-                    tree.root(),
-                    notification.id,
+                    row.content,
+                    row.chain,
+                    row.size,
+                    row.leaf,
+                    row.peak,
+                    row.root,
+                    row.position,
                 ),
             )
+            if key is not None:
+                self.sql(
+                    "UPDATE {chain} SET mac = ? WHERE position = ?",
+                    (key.mac(row), row.position),
+                )
 
     def set_checkpoint_root(self, size: int, root: bytes) -> None:
         """Overwrite the root of a stored checkpoint, leaving its signature."""

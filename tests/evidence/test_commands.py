@@ -13,7 +13,12 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from incidents.evidence import SIGNING_KEY_FILE, LedgerSettings
+from incidents.evidence import (
+    LEDGER_KEY_FILE,
+    SIGNING_KEY_FILE,
+    LedgerKey,
+    LedgerSettings,
+)
 from incidents.persistence import sqlite_path
 from tests.evidence.conftest import Tamper, write_history
 
@@ -34,7 +39,10 @@ class Instance:
 
     def ledger(self) -> LedgerSettings:
         """Return the ledger settings the commands use: keys in the folder."""
-        return LedgerSettings(signing_key_path=self.folder / SIGNING_KEY_FILE)
+        return LedgerSettings(
+            signing_key_path=self.folder / SIGNING_KEY_FILE,
+            ledger_key_path=self.folder / LEDGER_KEY_FILE,
+        )
 
     def run(self, *args: str) -> subprocess.CompletedProcess[str]:
         env = {
@@ -43,6 +51,7 @@ class Instance:
             "INCIDENTS_DATABASE_URL": self.database_url,
         }
         env.pop("INCIDENTS_SIGNING_KEY_PATH", None)
+        env.pop("INCIDENTS_LEDGER_KEY_PATH", None)
         return subprocess.run(
             [INCIDENTS, *args],
             capture_output=True,
@@ -161,9 +170,10 @@ def test_verify_checks_a_checkpoint_held_outside_the_database(
     held = tmp_path / "held.json"
     assert instance.run("checkpoint", "--output", str(held)).returncode == 0
     tamper = Tamper(log, instance.database_url)
-    # The intruder rewrites the events, the ledger and the stored checkpoints.
+    # The intruder rewrites the events, the ledger (with the ledger key) and
+    # the stored checkpoints.
     tamper.change_byte(BAD)
-    tamper.reseal_ledger()
+    tamper.reseal_ledger(LedgerKey(instance.folder / LEDGER_KEY_FILE))
     tamper.sql("DELETE FROM {checkpoints}")
 
     assert instance.run("verify").returncode == 0  # Consistent inside the database.
@@ -263,5 +273,19 @@ def test_verify_without_the_signing_key_exits_4_and_creates_none(instance, histo
     assert verified.returncode == 4
     assert verified.stderr.count("\n") == 1
     assert "signing key" in verified.stderr
+    assert "missing" in verified.stderr
+    assert not key.exists()
+
+
+def test_verify_without_the_ledger_key_exits_4_and_creates_none(instance, history):
+    key = instance.folder / LEDGER_KEY_FILE
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    key.unlink()
+
+    verified = instance.run("verify")
+
+    assert verified.returncode == 4
+    assert verified.stderr.count("\n") == 1
+    assert "ledger key" in verified.stderr
     assert "missing" in verified.stderr
     assert not key.exists()

@@ -106,3 +106,42 @@ def test_a_current_ledger_never_seals_events_when_the_store_opens(
     log = make_log(durable_database_url)
 
     assert Evidence(log).ledger.head().position == head
+
+
+def test_rows_sealed_before_macs_get_one_when_a_writing_command_opens_the_store(
+    durable_database_url: str, make_log: OpenLog
+):
+    written = make_log(durable_database_url)
+    head = write_history(written, incidents=2)
+    tamper = Tamper(written, durable_database_url)
+    tamper.sql("ALTER TABLE {chain} DROP COLUMN mac")  # As before ADR 0013.
+    written.close()
+    with pytest.raises(LedgerDamagedError, match="older version"):
+        make_log(
+            durable_database_url,
+            load_offices=False,
+            ledger=ledger_settings(migrate=False),
+        )
+
+    log = make_log(durable_database_url)  # A writing command opens it.
+
+    assert tamper.sql("SELECT COUNT(*) FROM {chain} WHERE mac IS NULL") == [(0,)]
+    result = Evidence(log).verify()
+    assert result.ok, result.problems
+    assert result.checked == head
+
+
+def test_a_mac_removed_later_is_never_given_back_when_the_store_opens(
+    durable_database_url: str, make_log: OpenLog
+):
+    written = make_log(durable_database_url)
+    write_history(written, incidents=1)
+    tamper = Tamper(written, durable_database_url)
+    tamper.sql("UPDATE {chain} SET mac = NULL WHERE position = 3")
+    written.close()
+
+    log = make_log(durable_database_url)
+
+    problem = Evidence(log).verify().first_problem
+    assert problem is not None
+    assert (problem.kind, problem.position) == ("ledger_forged", 3)

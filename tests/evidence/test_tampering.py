@@ -16,6 +16,7 @@ from incidents.evidence import (
     Evidence,
     EvidenceMismatchError,
     LedgerDamagedError,
+    LedgerKey,
     MissingKeyError,
 )
 from incidents.evidence.bundle_verifier import verify_bundle
@@ -143,10 +144,11 @@ def test_cutting_off_events_and_their_ledger_rows_is_caught_against_the_checkpoi
 def test_a_ledger_rewritten_to_match_a_changed_event_is_caught_against_the_checkpoint(
     sealed,
 ):
+    # An insider who also read the ledger key: the MACs hold, the checkpoint not.
     _, evidence, tamper, head = sealed
 
     tamper.change_byte(BAD)
-    tamper.reseal_ledger()
+    tamper.reseal_ledger(evidence.ledger_key)
 
     problem = evidence.verify().first_problem
     assert problem is not None
@@ -164,10 +166,58 @@ def test_a_rewrite_is_located_after_the_last_checkpoint_it_does_not_contradict(
     evidence.checkpoint()
 
     tamper.change_byte(head + 2)
-    tamper.reseal_ledger()
+    tamper.reseal_ledger(evidence.ledger_key)
 
     assert first(evidence) == ("checkpoint_mismatch", head + 1)
     assert later > head
+
+
+def test_a_ledger_row_rewritten_without_the_key_is_forged_by_its_mac(sealed):
+    # No checkpoint covers the rewritten row: only its MAC can give it away.
+    log, evidence, tamper, head = sealed
+    later = write_history(log, incidents=1)
+    assert evidence.ledger.latest_checkpoint().position == head  # type: ignore[union-attr]
+
+    tamper.change_byte(head + 2)
+    tamper.reseal_ledger()
+    files = tamper.files()
+
+    problem = evidence.verify().first_problem
+    assert problem is not None
+    assert (problem.kind, problem.position) == ("ledger_forged", head + 2)
+    assert "MAC" in problem.reason
+    assert later > head + 2
+    assert tamper.files() == files  # Verify wrote nothing.
+
+
+def test_the_same_rewrite_with_the_key_and_no_checkpoint_after_it_passes(sealed):
+    # The limit docs/audit.md states: the ledger key and SQL, nothing held after.
+    log, evidence, tamper, head = sealed
+    write_history(log, incidents=1)
+
+    tamper.change_byte(head + 2)
+    tamper.reseal_ledger(evidence.ledger_key)
+
+    assert evidence.verify().ok
+
+
+def test_a_ledger_row_without_a_mac_is_forged(sealed):
+    _, evidence, tamper, _ = sealed
+
+    tamper.sql("UPDATE {chain} SET mac = NULL WHERE position = ?", (BAD,))
+
+    assert first(evidence) == ("ledger_forged", BAD)
+
+
+def test_a_missing_ledger_key_is_not_damage(sealed, tmp_path: Path):
+    log, _, _, _ = sealed
+    elsewhere = tmp_path / "nowhere" / "ledger-key"
+    evidence = Evidence(log)
+    evidence.ledger_key = LedgerKey(elsewhere)
+
+    with pytest.raises(MissingKeyError, match="ledger key"):
+        evidence.verify()
+    assert not elsewhere.exists()
 
 
 def test_a_checkpoint_whose_root_was_changed_is_a_forgery(sealed):
