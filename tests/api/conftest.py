@@ -19,7 +19,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from incidents.application import IncidentLog
-from tests.conftest import signing_key_path
+from tests.conftest import ledger_key_path, signing_key_path
 from web import create_app
 
 OFFICE = "colombes-aragon"
@@ -131,6 +131,7 @@ def build_api(database_url: str, opened_logs: list[IncidentLog]) -> Iterator[Api
             "TESTING": True,
             # Checkpoints are signed at once: keep the key out of the checkout.
             "SIGNING_KEY_PATH": str(signing_key_path()),
+            "LEDGER_KEY_PATH": str(ledger_key_path()),
         }
     )
     log: IncidentLog = app.extensions["incident_log"]

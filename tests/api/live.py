@@ -21,7 +21,7 @@ import waitress
 from flask import Flask
 
 from incidents.application import IncidentLog
-from tests.conftest import signing_key_path
+from tests.conftest import ledger_key_path, signing_key_path
 from web import create_app
 
 PREFIX = "/api/v1"
@@ -130,6 +130,7 @@ def build_app(database_url: str, opened_logs: list[IncidentLog]) -> Flask:
             "TESTING": True,
             # Checkpoints are signed at once: keep the key out of the checkout.
             "SIGNING_KEY_PATH": str(signing_key_path()),
+            "LEDGER_KEY_PATH": str(ledger_key_path()),
         }
     )
     opened_logs.append(app.extensions["incident_log"])

@@ -25,7 +25,7 @@ from playwright.sync_api import Browser, ConsoleMessage, Page, Request
 
 from incidents.application import IncidentLog
 from tests.api.live import Server, serving
-from tests.conftest import open_log, signing_key_path
+from tests.conftest import ledger_key_path, open_log, signing_key_path
 from tests.pages.conftest import PASSWORD, PEOPLE
 from web import create_app
 
@@ -200,6 +200,7 @@ def live_site(
             "INCIDENT_LOG": log,
             "SECRET_KEY": "test",
             "SIGNING_KEY_PATH": str(signing_key_path()),
+            "LEDGER_KEY_PATH": str(ledger_key_path()),
         }
     )
     configured = os.environ.get("INCIDENTS_SCREENSHOTS_DIR")

@@ -29,7 +29,7 @@ from typing import Any
 import pytest
 
 from tests import pgserver
-from tests.conftest import signing_key_path
+from tests.conftest import ledger_key_path, signing_key_path
 
 HOST = "127.0.0.1"
 ROOT = Path(__file__).resolve().parents[2]
@@ -153,6 +153,7 @@ def service_environment(database_url: str, folder: Path) -> dict[str, str]:
         "INCIDENTS_INSTANCE_PATH": str(folder / "instance"),
         "INCIDENTS_SECRET_KEY": "faults",
         "INCIDENTS_SIGNING_KEY_PATH": str(signing_key_path()),
+        "INCIDENTS_LEDGER_KEY_PATH": str(ledger_key_path()),
     }
 
 

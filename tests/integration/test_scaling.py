@@ -27,7 +27,7 @@ import pytest
 from incidents.errors import InvalidInputError, NotAuthenticatedError
 from incidents.evidence import Evidence
 from projections.projector import Projector
-from tests.conftest import OpenLog, signing_key_path
+from tests.conftest import OpenLog, ledger_key_path, signing_key_path
 from web.config import settings_from_environment
 
 INCIDENTS = str(Path(sys.executable).with_name("incidents"))
@@ -52,6 +52,7 @@ class Deployment:
             "INCIDENTS_INSTANCE_PATH": str(folder / "instance"),
             "INCIDENTS_SECRET_KEY": "scaling-test",
             "INCIDENTS_SIGNING_KEY_PATH": str(signing_key_path()),
+            "INCIDENTS_LEDGER_KEY_PATH": str(ledger_key_path()),
         }
         self.processes: dict[str, subprocess.Popen[str]] = {}
         self.ports: list[int] = []

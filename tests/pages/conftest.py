@@ -20,7 +20,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from incidents.application import IncidentLog
-from tests.conftest import open_log, signing_key_path
+from tests.conftest import ledger_key_path, open_log, signing_key_path
 from web import create_app
 
 OFFICE = "colombes-aragon"
@@ -134,6 +134,7 @@ def site(sqlite_url: str, opened_logs: list[IncidentLog]) -> Iterator[Site]:
             "SECRET_KEY": "test",
             "TESTING": True,
             "SIGNING_KEY_PATH": str(signing_key_path()),
+            "LEDGER_KEY_PATH": str(ledger_key_path()),
         }
     )
     try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from tests.api.conftest import signing_key_path
+from tests.api.conftest import ledger_key_path, signing_key_path
 from tests.pages.conftest import PASSWORD, csrf_token_in
 from web import create_app
 from web.pages.throttle import LIMIT
@@ -32,6 +32,7 @@ def app_on(database_url: str, make_log: OpenLog) -> Flask:
             "TESTING": True,
             "FOLLOW_LOG": False,
             "SIGNING_KEY_PATH": str(signing_key_path()),
+            "LEDGER_KEY_PATH": str(ledger_key_path()),
         }
     )
 
