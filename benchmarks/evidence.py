@@ -44,7 +44,10 @@ PHASES = ["read", "seal", "verify", "export", "verify-bundle"]
 
 def phase(database_url: str, name: str, folder: Path) -> dict[str, float]:
     """Run one measured phase in this process and return its figures."""
-    settings = LedgerSettings(signing_key_path=folder / "signing.pem")
+    settings = LedgerSettings(
+        signing_key_path=folder / "signing.pem",
+        ledger_key_path=folder / "ledger-key",
+    )
     if name == "seal":
         drop_ledger(
             open_incident_log(database_url, load_offices=False, ledger=settings)
