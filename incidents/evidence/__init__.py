@@ -21,6 +21,7 @@ ADRs 0008, 0011, 0012 and 0013 explain the design.
 
 from __future__ import annotations
 
+from incidents.evidence.damage import Problem, VerificationResult
 from incidents.evidence.errors import (
     BundleExistsError,
     EvidenceError,
@@ -39,7 +40,6 @@ from incidents.evidence.signing import (
     CheckpointSigner,
     read_checkpoints,
 )
-from incidents.evidence.verification import Problem, VerificationResult
 
 __all__ = [
     "LEDGER_KEY_FILE",

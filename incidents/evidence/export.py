@@ -26,9 +26,9 @@ from typing import IO, TYPE_CHECKING, Any
 
 from incidents.evidence.errors import BundleExistsError, EvidenceMismatchError
 from incidents.evidence.hashing import GENESIS, link, notification_content
+from incidents.evidence.log_reading import iter_notifications
 from incidents.evidence.merkle import Frontier
 from incidents.evidence.signing import Checkpoint, dumps_checkpoint, utc_now_text
-from incidents.evidence.verification import iter_notifications
 
 if TYPE_CHECKING:
     from eventsourcing.persistence import ApplicationRecorder

@@ -29,13 +29,12 @@ from incidents.evidence.ledger import ChainRow, Ledger, MemoryLedger
 from incidents.evidence.merkle import Frontier
 from incidents.evidence.sealing import Sealer
 from incidents.evidence.sql_ledger import (
-    Cursor,
-    Layout,
     PostgresLedger,
     SQLiteLedger,
     SQLLedger,
     SQLLedgerWriter,
 )
+from incidents.evidence.sql_rows import Cursor, Layout
 
 if TYPE_CHECKING:
     from eventsourcing.persistence import (

@@ -6,9 +6,10 @@ import io
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from incidents.evidence.damage import VerificationResult
 from incidents.evidence.export import BundleSummary, export_to_path, export_to_zip
 from incidents.evidence.recorders import SealingRecorder
-from incidents.evidence.verification import VerificationResult, verify_log
+from incidents.evidence.verification import verify_log
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

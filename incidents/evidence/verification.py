@@ -30,11 +30,10 @@ the ledger: that happens once, on failure only.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextvars import ContextVar
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
+from incidents.evidence.damage import Problem, VerificationResult
 from incidents.evidence.errors import MissingKeyError
 from incidents.evidence.hashing import (
     GENESIS,
@@ -42,6 +41,7 @@ from incidents.evidence.hashing import (
     next_chain,
     notification_content,
 )
+from incidents.evidence.log_reading import Lookahead, iter_notifications
 from incidents.evidence.merkle import Frontier
 
 if TYPE_CHECKING:
@@ -50,102 +50,6 @@ if TYPE_CHECKING:
     from incidents.evidence.ledger import ChainRow, Head, Ledger
     from incidents.evidence.row_macs import LedgerKey
     from incidents.evidence.signing import Checkpoint, CheckpointSigner
-
-T = TypeVar("T")
-READ_BATCH = 1000
-
-
-@dataclass(frozen=True)
-class Problem:
-    """Describe one piece of damage: its kind, first bad position and explanation."""
-
-    kind: str
-    position: int | None
-    reason: str
-
-
-@dataclass(frozen=True)
-class VerificationResult:
-    """Say what a verification checked and the damage it found, first first."""
-
-    checked: int
-    position: int
-    head: bytes
-    checkpoints: int
-    problems: tuple[Problem, ...] = field(default=())
-
-    @property
-    def ok(self) -> bool:
-        """Tell whether nothing was found wrong."""
-        return not self.problems
-
-    @property
-    def first_problem(self) -> Problem | None:
-        """Return the problem at the earliest position, if any."""
-        return self.problems[0] if self.problems else None
-
-    def as_dict(self) -> dict[str, Any]:
-        """Return the result as the API shows it (``{ok, checked, head, ...}``).
-
-        When not ok, ``reason`` is the kind of damage and ``detail`` explains it.
-        """
-        result: dict[str, Any] = {
-            "ok": self.ok,
-            "checked": self.checked,
-            "head": self.head.hex(),
-            "position": self.position,
-            "checkpoints": self.checkpoints,
-        }
-        first = self.first_problem
-        if first is not None:
-            result["first_bad_position"] = first.position
-            result["reason"] = first.kind
-            result["detail"] = first.reason
-        return result
-
-
-class _Lookahead(Generic[T]):
-    # ``current`` is the next item (None at the end); ``following`` peeks past it.
-
-    def __init__(self, items: Iterable[T]) -> None:
-        self._items = iter(items)
-        self._buffer: deque[T] = deque()
-        self.current: T | None = next(self._items, None)
-
-    def advance(self) -> None:
-        self.current = (
-            self._buffer.popleft() if self._buffer else next(self._items, None)
-        )
-
-    def following(self) -> T | None:
-        if not self._buffer:
-            item = next(self._items, None)
-            if item is None:
-                return None
-            self._buffer.append(item)
-        return self._buffer[0]
-
-
-# Told how many events each page held, while a command that reads the whole
-# log (verify, export) runs: the command line shows it as progress.
-reading_progress: ContextVar[Callable[[int], None] | None] = ContextVar(
-    "reading_progress", default=None
-)
-
-
-def iter_notifications(
-    recorder: ApplicationRecorder, start: int, stop: int
-) -> Iterator[Notification]:
-    """Yield the stored events with ``start <= position <= stop``, a page at a time."""
-    progress = reading_progress.get()
-    while start <= stop:
-        page = recorder.select_notifications(start, READ_BATCH, stop=stop)
-        if not page:
-            return
-        yield from page
-        if progress is not None:
-            progress(len(page))
-        start = page[-1].id + 1
 
 
 def verify_log(
@@ -264,8 +168,8 @@ class _Pass:
         self.ledger = ledger
         self.ledger_key = ledger_key
         self.sealed_to = sealed_to
-        self.events = _Lookahead(iter_notifications(recorder, 1, stop))
-        self.rows = _Lookahead(ledger.iter_rows(1, sealed_to))
+        self.events = Lookahead(iter_notifications(recorder, 1, stop))
+        self.rows = Lookahead(ledger.iter_rows(1, sealed_to))
         self.checkpoints = deque(checkpoints)
         self.chain = GENESIS
         self.tree = Frontier()

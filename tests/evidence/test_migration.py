@@ -8,8 +8,8 @@ import pytest
 
 from incidents.evidence import Evidence, LedgerDamagedError
 from incidents.evidence.hashing import GENESIS, link, notification_content
+from incidents.evidence.log_reading import iter_notifications
 from incidents.evidence.signing import CheckpointSigner
-from incidents.evidence.verification import iter_notifications
 from tests.conftest import ledger_settings, signing_key_path
 from tests.evidence.conftest import Tamper, write_history
 from tests.evidence.test_sealing import expected_rows, ledger_rows

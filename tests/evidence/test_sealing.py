@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from incidents.evidence import Evidence, ledger, verification
+from incidents.evidence import Evidence, ledger, log_reading
 from incidents.evidence.hashing import GENESIS, leaf_hash, link, notification_content
+from incidents.evidence.log_reading import iter_notifications
 from incidents.evidence.merkle import EMPTY_ROOT, Frontier, peak_sizes
 from incidents.evidence.sealing import Sealer
-from incidents.evidence.verification import iter_notifications
 from tests.conftest import ledger_settings
 from tests.evidence.conftest import OFFICE, write_history
 
@@ -184,7 +184,7 @@ def test_an_empty_log_can_be_checkpointed_and_verified(make_log):
 def test_verification_streams_with_memory_that_does_not_grow_with_the_log(
     make_log: OpenLog, monkeypatch
 ):
-    monkeypatch.setattr(verification, "READ_BATCH", 20)
+    monkeypatch.setattr(log_reading, "READ_BATCH", 20)
     monkeypatch.setattr(ledger, "READ_BATCH", 20)
     peaks = []
     for incidents in (100, 1000):

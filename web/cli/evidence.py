@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import click
 
 from incidents.application import IncidentLog
-from incidents.evidence.verification import reading_progress
+from incidents.evidence.log_reading import reading_progress
 from web.cli.common import open_log, reports_errors
 from web.cli.progress import Progress
 
