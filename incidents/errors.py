@@ -9,6 +9,7 @@ The hierarchy, and the HTTP status the web layer gives each branch::
     |   + FollowUpNotFoundError
     |   + OfficeNotFoundError
     |   + UserNotFoundError
+    |   + ShiftNotFoundError
     + RuleViolationError ............ 409  well formed, but the state forbids it
     |   + IncidentClosedError
     |   + IncidentAlreadyOpenError
@@ -19,6 +20,9 @@ The hierarchy, and the HTTP status the web layer gives each branch::
     |   + ReportConflictError
     |   + UserAlreadyExistsError
     |   + UserDeactivatedError
+    |   + ShiftCancelledError
+    |   + ShiftOverlapError ......... (errors keyed ``shift_overlap``)
+    |   + ShiftConflictError
     + NotAuthenticatedError ......... 401  no valid token or password
     + PermissionDeniedError ......... 403  the role may never do this
     + StaleVersionError ............. 412  If-Match named an older version
@@ -98,8 +102,17 @@ class UserNotFoundError(NotFoundError):
         self.name = name
 
 
+class ShiftNotFoundError(NotFoundError):
+    def __init__(self, shift_id: UUID) -> None:
+        super().__init__(f"Shift {shift_id} not found.")
+        self.shift_id = shift_id
+
+
 class RuleViolationError(IncidentsError):
     """Refuse a well-formed command that the current state does not allow."""
+
+    # Messages by key, for a client to act on (empty for most rules).
+    errors: dict[str, list[str]] = {}  # noqa: RUF012  # never mutated
 
 
 class IncidentClosedError(RuleViolationError):
@@ -164,6 +177,35 @@ class UserDeactivatedError(RuleViolationError):
         super().__init__(f"User {name!r} is deactivated.")
 
 
+class ShiftCancelledError(RuleViolationError):
+    def __init__(self, shift_id: UUID, action: str) -> None:
+        super().__init__(
+            f"Shift {shift_id} is cancelled: cannot {action} it. Plan a new shift."
+        )
+
+
+class ShiftOverlapError(RuleViolationError):
+    """Refuse a shift that overlaps another planned shift of the same mediator."""
+
+    def __init__(
+        self, mediator: str, clashing_id: UUID, day: str, start: str, end: str
+    ) -> None:
+        super().__init__(
+            f"{mediator} already has shift {clashing_id} on {day} from {start} "
+            f"to {end}: one mediator's shifts may follow each other, not overlap."
+        )
+        self.clashing_id = clashing_id
+        self.errors = {"shift_overlap": [self.message]}
+
+
+class ShiftConflictError(RuleViolationError):
+    def __init__(self, shift_id: UUID) -> None:
+        super().__init__(
+            f"Shift {shift_id} was already planned with different content: send "
+            "the same shift again, or plan it with a new id."
+        )
+
+
 class NotAuthenticatedError(IncidentsError):
     """Refuse a token or password that opens nothing, without saying why."""
 
@@ -183,9 +225,11 @@ class PermissionDeniedError(IncidentsError):
 class StaleVersionError(IncidentsError):
     """Refuse a write made against an older version than the current one."""
 
-    def __init__(self, incident_id: UUID, expected: int, actual: int) -> None:
+    def __init__(
+        self, incident_id: UUID, expected: int, actual: int, *, kind: str = "Incident"
+    ) -> None:
         super().__init__(
-            f"Incident {incident_id} is at version {actual}, not {expected}: "
+            f"{kind} {incident_id} is at version {actual}, not {expected}: "
             "reload it and try again."
         )
         self.expected = expected

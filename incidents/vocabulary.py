@@ -141,6 +141,25 @@ class Status(StrEnum):
     CLOSED = "closed"
 
 
+class ShiftStatus(StrEnum):
+    """Say whether a shift of the rota still stands."""
+
+    PLANNED = "planned"
+    CANCELLED = "cancelled"
+
+
+class Weekday(StrEnum):
+    """Name the days of the week, Monday first, as opening hours are keyed."""
+
+    MONDAY = "monday"
+    TUESDAY = "tuesday"
+    WEDNESDAY = "wednesday"
+    THURSDAY = "thursday"
+    FRIDAY = "friday"
+    SATURDAY = "saturday"
+    SUNDAY = "sunday"
+
+
 class Role(StrEnum):
     """Name what a person may do in the product."""
 

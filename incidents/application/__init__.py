@@ -4,6 +4,8 @@
 concept: :mod:`~incidents.application.incident_commands` (report an incident and
 act on it), :mod:`~incidents.application.people` (people and their access),
 :mod:`~incidents.application.offices` (the catalogue of offices),
+:mod:`~incidents.application.rota` (the mediators' shifts),
+:mod:`~incidents.application.opening_hours` (the offices' opening hours),
 :mod:`~incidents.application.queries` (incidents, histories, disclosures, the
 whole log), all over :mod:`~incidents.application.store` (the event store, its
 tables and secrets, and saves that retry). Each command loads an aggregate, calls
@@ -28,14 +30,16 @@ from incidents.access import (
 )
 from incidents.application.incident_commands import IncidentCommands, WriteResult
 from incidents.application.offices import load_default_offices
+from incidents.application.opening_hours import OfficeHours
 from incidents.application.people import (
     PASSWORD_MAX,
     PASSWORD_MIN,
     IssuedToken,
-    People,
     check_password,
 )
 from incidents.application.queries import Queries
+from incidents.application.rota import PlannedShift, Rota, ShiftWrite
+from incidents.domain.shift import SHIFT_LOG_ID, ShiftLogged
 from incidents.evidence.sealing import LedgerSettings
 
 __all__ = [
@@ -43,13 +47,15 @@ __all__ = [
     "PASSWORD_MIN",
     "IncidentLog",
     "IssuedToken",
+    "PlannedShift",
+    "ShiftWrite",
     "WriteResult",
     "check_password",
     "load_default_offices",
 ]
 
 
-class IncidentLog(IncidentCommands, People, Queries):
+class IncidentLog(IncidentCommands, Rota, OfficeHours, Queries):
     """Record incidents, people and offices as events, and read them back."""
 
     # Settings are read under this name and PostgreSQL tables are named after it.
@@ -72,4 +78,7 @@ class IncidentLog(IncidentCommands, People, Queries):
         )
         self.disclosure_log: EventSourcedLog[ContactDisclosed] = EventSourcedLog(
             self.events, DISCLOSURE_LOG_ID, ContactDisclosed
+        )
+        self.shift_log: EventSourcedLog[ShiftLogged] = EventSourcedLog(
+            self.events, SHIFT_LOG_ID, ShiftLogged
         )

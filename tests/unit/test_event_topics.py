@@ -9,7 +9,8 @@ from eventsourcing.domain import CanMutateAggregate
 from eventsourcing.utils import get_topic, resolve_topic
 
 from incidents.access import OfficeCatalogue, User, UserLogged, user_id
-from incidents.domain import Incident
+from incidents.domain import Incident, MediatorDay, OpeningHours, Shift
+from incidents.domain.shift import ShiftLogged
 
 # The events of the design, by aggregate: their topics are part of the stored data.
 DESIGNED_EVENTS = {
@@ -29,6 +30,9 @@ DESIGNED_EVENTS = {
     ],
     User: ["Registered", "RoleChanged", "OfficesChanged", "Deactivated", "Reactivated"],
     OfficeCatalogue: ["Created", "OfficeAdded"],
+    Shift: ["ShiftPlanned", "ShiftChanged", "ShiftCancelled"],
+    MediatorDay: ["Created", "ShiftBooked", "ShiftReleased"],
+    OpeningHours: ["Created", "OpeningHoursChanged"],
 }
 
 
@@ -46,7 +50,7 @@ def every_event_class():
         for aggregate in DESIGNED_EVENTS
         for event_class in nested_event_classes(aggregate).values()
     ]
-    return [*classes, UserLogged]
+    return [*classes, UserLogged, ShiftLogged]
 
 
 @pytest.mark.parametrize("aggregate", list(DESIGNED_EVENTS), ids=lambda a: a.__name__)
@@ -69,10 +73,12 @@ def test_every_event_class_nested_in_an_aggregate_has_a_topic_of_its_own(aggrega
         assert get_topic(event_class) == event_class.TOPIC
 
 
-def test_the_user_log_event_has_a_topic_of_its_own():
-    assert vars(UserLogged)["TOPIC"] == "incidents:UserLogged"
-    assert get_topic(UserLogged) == "incidents:UserLogged"
-    assert resolve_topic("incidents:UserLogged") is UserLogged
+@pytest.mark.parametrize("logged", [UserLogged, ShiftLogged], ids=lambda c: c.__name__)
+def test_the_log_events_have_a_topic_of_their_own(logged):
+    topic = f"incidents:{logged.__name__}"
+    assert vars(logged)["TOPIC"] == topic
+    assert get_topic(logged) == topic
+    assert resolve_topic(topic) is logged
 
 
 @pytest.mark.parametrize("aggregate", list(DESIGNED_EVENTS), ids=lambda a: a.__name__)
@@ -136,4 +142,9 @@ def test_a_stored_notification_carries_the_topic_of_its_event(log, payload):
         for aggregate, names in DESIGNED_EVENTS.items()
         for name in names
     }
-    assert stored_topics == designed_topics | {"incidents:UserLogged"}
+    rota_topics = {
+        f"incidents:{aggregate.__name__}.{name}"
+        for aggregate in (Shift, MediatorDay, OpeningHours)
+        for name in DESIGNED_EVENTS[aggregate]
+    }
+    assert stored_topics == designed_topics - rota_topics | {"incidents:UserLogged"}

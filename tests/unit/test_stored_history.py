@@ -17,8 +17,12 @@ import pytest
 from eventsourcing.persistence import StoredEvent
 
 from incidents.application import IncidentLog
+from incidents.domain import MediatorDay, OpeningHours, Shift
 from tests.unit.conftest import NOW, fast_hasher
 from tests.unit.test_event_topics import DESIGNED_EVENTS
+
+# Designed after these rows were stored: test_stored_rota.py reads theirs back.
+LATER_AGGREGATES = (Shift, MediatorDay, OpeningHours)
 
 STORED = Path(__file__).parent / "data" / "events-stored-before-the-split.json"
 INCIDENT_ID = UUID("0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0")
@@ -54,6 +58,7 @@ def test_the_stored_rows_hold_every_designed_event(rows):
     designed = {
         f"incidents:{aggregate.__name__}.{name}"
         for aggregate, names in DESIGNED_EVENTS.items()
+        if aggregate not in LATER_AGGREGATES
         for name in names
     }
 
