@@ -33,6 +33,9 @@ class Action(StrEnum):
     ERASE = "erase personal data"
     AUDIT = "read the audit trail"
     ADMINISTER = "manage people and tokens"
+    PLAN = "plan, change or cancel the mediators' shifts"
+    SET_HOURS = "change the offices' opening hours"
+    READ_OTHERS_SHIFTS = "read other mediators' shifts"
 
 
 ALLOWED_ROLES: Mapping[Action, frozenset[str]] = MappingProxyType(
@@ -43,6 +46,11 @@ ALLOWED_ROLES: Mapping[Action, frozenset[str]] = MappingProxyType(
         Action.ERASE: frozenset({Role.ADMIN.value}),
         Action.AUDIT: frozenset({Role.AUDITOR.value}),
         Action.ADMINISTER: frozenset({Role.ADMIN.value}),
+        Action.PLAN: frozenset({Role.OFFICER.value, Role.ADMIN.value}),
+        Action.SET_HOURS: frozenset({Role.ADMIN.value}),
+        Action.READ_OTHERS_SHIFTS: frozenset(
+            {Role.OFFICER.value, Role.AUDITOR.value, Role.ADMIN.value}
+        ),
     }
 )
 

@@ -96,13 +96,19 @@ class Rota(People):
         raise ConcurrentWriteError(SHIFT_LOG_ID, MAX_ATTEMPTS)
 
     def import_shifts(
-        self, *, actor: str, plans: Sequence[tuple[int, PlannedShift]]
+        self,
+        *,
+        actor: str,
+        plans: Sequence[tuple[int, PlannedShift]],
+        offices: frozenset[str] | None = None,
     ) -> ShiftWrite:
         """Plan every shift of a file, or none: errors are keyed ``line N``.
 
         Each plan comes with its line number. A line that breaks a rule (an
         overlap included, with the rota stored or an earlier line) is reported,
-        and nothing is written unless every line is right.
+        and nothing is written unless every line is right. ``offices`` are
+        those the planner covers (``None``: every office); any other office is
+        refused as unknown.
         """
         if not plans:
             raise InvalidInputError.field("file", "The file holds no shift.")
@@ -111,6 +117,7 @@ class Rota(People):
                 [plan for _, plan in plans],
                 actor=actor,
                 lines=[line for line, _ in plans],
+                offices=offices,
             )
             try:
                 recordings = self.save(*pending)
@@ -209,6 +216,7 @@ class Rota(People):
         *,
         actor: str,
         lines: Sequence[int] | None = None,
+        offices: frozenset[str] | None = None,
     ) -> tuple[list[Shift], list[Any]]:
         """Build the shifts and the events to save, or raise what was wrong.
 
@@ -220,6 +228,10 @@ class Rota(People):
         errors: dict[str, list[str]] = {}
         for number, plan in enumerate(plans):
             try:
+                if offices is not None and plan.office not in offices:
+                    raise InvalidInputError.unknown_code(
+                        "office", plan.office, sorted(offices)
+                    )
                 shift = self._plan_one(plan, actor=actor, days=days)
             except IncidentsError as error:
                 if lines is None:

@@ -25,6 +25,9 @@ ALLOWED = {
     Action.ERASE: {"admin"},
     Action.AUDIT: {"auditor"},
     Action.ADMINISTER: {"admin"},
+    Action.PLAN: {"officer", "admin"},
+    Action.SET_HOURS: {"admin"},
+    Action.READ_OTHERS_SHIFTS: {"officer", "auditor", "admin"},
 }
 
 

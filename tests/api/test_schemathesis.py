@@ -3,7 +3,7 @@
 The document is read from the Flask app itself (``/api/openapi.json``) and each
 operation is called, in process, as a role that may use it: the auditor on
 ``/audit/*``, the admin on ``/admin/*`` and the erasure, the officer elsewhere.
-The app runs on a SQLite file holding a few incidents and follow-ups, and the
+The app runs on a SQLite file holding a few incidents, follow-ups and shifts, and the
 ids in paths are drawn from what exists (and from what does not, and from
 another office), so that the routes answer more than 404.
 
@@ -38,7 +38,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from incidents.application import IncidentLog
+from incidents.application import IncidentLog, PlannedShift
 from tests.api.conftest import OFFICE, OTHER_OFFICE, Api, build_api
 
 Case = schemathesis.Case[Any]
@@ -72,6 +72,8 @@ class Seeded:
     incidents: list[tuple[str, list[str]]] = field(default_factory=list)
     other_office_incident: str = ""
     spare_tokens: dict[str, str] = field(default_factory=dict)
+    # Shifts in OFFICE (one cancelled), then one in OTHER_OFFICE.
+    shifts: list[str] = field(default_factory=list)
 
 
 def seed(api: Api) -> Seeded:
@@ -114,6 +116,39 @@ def seed(api: Api) -> Seeded:
         seeded.spare_tokens[name] = str(
             api.log.issue_token(name, actor="test").token_id
         )
+    for day, start, end in (
+        ("2026-12-07", "09:00", "12:30"),
+        ("2026-12-08", "14:00", "18:00"),
+    ):
+        seeded.shifts.append(
+            str(
+                api.log.plan_shift(
+                    actor="test",
+                    plan=PlannedShift(
+                        mediator="mediator",
+                        office=OFFICE,
+                        day=day,
+                        start=start,
+                        end=end,
+                    ),
+                ).shift["id"]
+            )
+        )
+    api.log.cancel_shift(UUID(seeded.shifts[-1]), actor="test", reason="Malade.")
+    seeded.shifts.append(
+        str(
+            api.log.plan_shift(
+                actor="test",
+                plan=PlannedShift(
+                    mediator=SPARE_PEOPLE[0],
+                    office=OTHER_OFFICE,
+                    day="2026-12-07",
+                    start="09:00",
+                    end="12:30",
+                ),
+            ).shift["id"]
+        )
+    )
     api.wait_for_read_models()
     return seeded
 
@@ -138,6 +173,8 @@ def path_values(seeded: Seeded, names: set[str]) -> list[dict[str, Any]]:
             {"incident_id": first_incident, "follow_up_id": UNKNOWN_ID},
             {"incident_id": UNKNOWN_ID, "follow_up_id": first_follow_ups[0]},
         ]
+    if names == {"shift_id"}:
+        return [{"shift_id": value} for value in [*seeded.shifts, UNKNOWN_ID]]
     if names == {"code"}:
         return [{"code": code} for code in (OFFICE, OTHER_OFFICE, "inconnu")]
     if names == {"name"}:
@@ -158,7 +195,11 @@ def who_may_call(path: str) -> str:
     """Return the person whose role may use the route (the officer by default)."""
     if "/audit/" in path:
         return "auditor"
-    if "/admin/" in path or path.endswith("/erasure"):
+    if (
+        "/admin/" in path
+        or path.endswith("/erasure")
+        or path.endswith("/opening-hours")
+    ):
         return "admin"
     return "officer"
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from incidents.application import IncidentLog, load_default_offices
+from incidents.application import IncidentLog, PlannedShift, load_default_offices
 from projections import replay
 from projections.projector import Projector
 from projections.queries import ReadModels
@@ -442,6 +442,54 @@ def test_audit_trail_lists_every_event_at_positions_1_to_n(
         event["recorded_at"] for event in history
     ]
     assert all(item["topic"] for item in seen)
+
+
+def test_rota_events_reach_the_audit_trail_and_replay_stays_clean(
+    database_url: str, make_log: OpenLog
+) -> None:
+    log = make_log(database_url)
+    projector = Projector(log, batch_size=5)
+    log.register_user(actor=ADMIN, name="mediatrice.b", role="mediator")
+    ids = populate(log)
+    shift = log.plan_shift(
+        actor=OFFICER,
+        plan=PlannedShift(
+            mediator="mediatrice.b",
+            office=OFFICE,
+            day="2026-03-02",
+            start="09:00",
+            end="12:30",
+        ),
+    ).shift
+    log.change_shift(
+        shift["id"], actor=OFFICER, changes={"day": "2026-03-03"}, reason="Échange."
+    )
+    log.cancel_shift(shift["id"], actor=OFFICER, reason="Malade.")
+    hours = log.get_opening_hours(OFFICE)
+    log.change_opening_hours(
+        OFFICE,
+        actor=ADMIN,
+        hours={**hours, "saturday": []},
+        effective_from="2026-03-09",
+    )
+    projector.catch_up()
+    read_models = ReadModels(projector)
+    head = log.recorder.max_notification_id() or 0
+
+    types = [
+        item["type"] for item in read_models.audit_events(after=0, limit=head)["items"]
+    ]
+
+    assert {"ShiftPlanned", "ShiftChanged", "ShiftCancelled", "ShiftBooked"} <= set(
+        types
+    )
+    assert "OpeningHoursChanged" in types
+    assert len(types) == head
+    assert replay.check(projector).differences == []
+    before = everything(read_models, ids)
+    replay.rebuild(projector)
+    assert everything(read_models, ids) == before
+    assert replay.check(projector).differences == []
 
 
 # As of a time.

@@ -112,6 +112,9 @@ class Api(flask_smorest.Api):  # type: ignore[misc]  # flask-smorest is untyped
         data: dict[str, Any] = {"message": error.message}
         if isinstance(error, InvalidInputError):
             data["errors"] = flatten(error.errors)
+        if isinstance(error, RuleViolationError) and error.errors:
+            # Keyed by the rule broken, e.g. shift_overlap naming the shift.
+            data["errors"] = {key: list(texts) for key, texts in error.errors.items()}
         if isinstance(error, NotAuthenticatedError):
             data["headers"] = BEARER_CHALLENGE
         if isinstance(error, StorageUnavailableError):

@@ -16,7 +16,7 @@ blp = Blueprint(
     "offices",
     __name__,
     url_prefix="/api/v1/offices",
-    description="Offices: the caller's scope, summaries and timelines.",
+    description="Offices: the caller's scope, summaries, timelines, opening hours.",
 )
 
 
@@ -67,6 +67,32 @@ def get_timeline(args: dict[str, Any], code: str) -> dict[str, Any]:
         page=args["page"],
         page_size=args["page_size"],
     )
+
+
+@blp.get("/<code>/opening-hours")
+@authorized(Action.READ)
+@blp.arguments(schemas.OpeningHoursQueryArgsSchema, location="query")
+@blp.response(200, schemas.OpeningHoursSchema)
+def get_opening_hours(args: dict[str, Any], code: str) -> dict[str, Any]:
+    """Show an office's opening hours by weekday, as they hold on a day (today)."""
+    visible_office(current_user(), code)
+    return get_incident_log().get_opening_hours(code, on=args.get("on"))
+
+
+@blp.put("/<code>/opening-hours")
+@authorized(Action.SET_HOURS)
+@blp.arguments(schemas.SetOpeningHoursSchema)
+@blp.response(200, schemas.OpeningHoursSchema)
+def set_opening_hours(args: dict[str, Any], code: str) -> dict[str, Any]:
+    """Set an office's opening hours for every weekday, from a day on (today)."""
+    visible_office(current_user(), code)
+    hours, _ = get_incident_log().change_opening_hours(
+        code,
+        actor=current_user()["name"],
+        hours={day: args[day] for day in schemas.WEEKDAY_FIELDS},
+        effective_from=args.get("effective_from"),
+    )
+    return hours
 
 
 def check_range(args: dict[str, Any]) -> None:

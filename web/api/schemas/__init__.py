@@ -4,8 +4,9 @@ Input schemas (``<Command>Schema``, ``<Noun>QueryArgsSchema``) check shape and
 type, and refuse unknown fields; the domain then checks codes and rules. Output
 schemas (``<Noun>Schema``) give the shapes of DESIGN.md's HTTP contract. Each
 resource has its module (:mod:`.incidents`, :mod:`.offices`, :mod:`.follow_ups`,
-:mod:`.audit`, :mod:`.admin`, :mod:`.errors`, paging in :mod:`.common`); every
-schema is named here too, so that views write ``schemas.IncidentSchema``.
+:mod:`.shifts`, :mod:`.audit`, :mod:`.admin`, :mod:`.errors`, paging in
+:mod:`.common`); every schema is named here too, so that views write
+``schemas.IncidentSchema``.
 """
 
 from __future__ import annotations
@@ -86,12 +87,28 @@ from web.api.schemas.offices import (
     SummaryIncidentsSchema,
     TimeToCloseSchema,
 )
+from web.api.schemas.shifts import (
+    WEEKDAY_FIELDS,
+    CancelShiftSchema,
+    ChangeShiftSchema,
+    ImportedShiftsSchema,
+    ImportShiftsQueryArgsSchema,
+    OpeningHoursQueryArgsSchema,
+    OpeningHoursSchema,
+    PlanShiftSchema,
+    SetOpeningHoursSchema,
+    ShiftCsvQueryArgsSchema,
+    ShiftPageSchema,
+    ShiftQueryArgsSchema,
+    ShiftSchema,
+)
 
 __all__ = [
     "MAX_OFFICES",
     "MAX_PAGE_SIZE",
     "NAME_MAX",
     "PASSWORD_MAX",
+    "WEEKDAY_FIELDS",
     "AddNoteSchema",
     "AmendIncidentSchema",
     "AuditEventSchema",
@@ -99,6 +116,8 @@ __all__ = [
     "AuditQueryArgsSchema",
     "BoardItemSchema",
     "BoardPageSchema",
+    "CancelShiftSchema",
+    "ChangeShiftSchema",
     "ChangesSchema",
     "CheckpointPageSchema",
     "CheckpointSchema",
@@ -115,6 +134,8 @@ __all__ = [
     "EscalationSchema",
     "FollowUpBoardQueryArgsSchema",
     "FollowUpSchema",
+    "ImportShiftsQueryArgsSchema",
+    "ImportedShiftsSchema",
     "IncidentAsOfQueryArgsSchema",
     "IncidentListItemSchema",
     "IncidentPageSchema",
@@ -127,16 +148,24 @@ __all__ = [
     "OfficeSummaryQueryArgsSchema",
     "OfficeSummarySchema",
     "OfficeTimelineQueryArgsSchema",
+    "OpeningHoursQueryArgsSchema",
+    "OpeningHoursSchema",
     "PageQueryArgsSchema",
     "PageSchema",
     "PartyOutSchema",
     "PartySchema",
+    "PlanShiftSchema",
     "ReasonSchema",
     "ReassessSeveritySchema",
     "RecordDeEscalationSchema",
     "RegisterUserSchema",
     "ReportIncidentSchema",
     "ScheduleFollowUpSchema",
+    "SetOpeningHoursSchema",
+    "ShiftCsvQueryArgsSchema",
+    "ShiftPageSchema",
+    "ShiftQueryArgsSchema",
+    "ShiftSchema",
     "SummaryDeEscalationsSchema",
     "SummaryEscalationsSchema",
     "SummaryFollowUpsSchema",

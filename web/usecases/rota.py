@@ -1,0 +1,43 @@
+"""Say whose shifts a person may read and which shifts they may plan or change.
+
+A mediator reads their own shifts only; officers read and plan the shifts of the
+offices they cover; auditors read and admins read and plan every office's. A
+shift outside a person's offices is not found (404), as for an incident.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from incidents.errors import PermissionDeniedError, ShiftNotFoundError
+from incidents.permissions import Action, covers, is_allowed, visible_offices
+from web import get_incident_log
+from web.usecases.scope import check_office_field
+
+
+def readable_shifts(
+    user: dict[str, Any], *, office: str | None, mediator: str | None
+) -> dict[str, Any]:
+    """Return the filters that keep a person to the shifts they may read.
+
+    Refuse (403) a mediator asking for someone else's shifts, and an office
+    outside the person's scope as unknown (422).
+    """
+    if office is not None:
+        check_office_field(user, "office", office)
+    if not is_allowed(user, Action.READ_OTHERS_SHIFTS):
+        if mediator is not None and mediator != user["name"]:
+            raise PermissionDeniedError(
+                str(user["role"]), Action.READ_OTHERS_SHIFTS.value
+            )
+        mediator = str(user["name"])
+    return {"office": office, "mediator": mediator, "offices": visible_offices(user)}
+
+
+def visible_shift(user: dict[str, Any], shift_id: UUID) -> dict[str, Any]:
+    """Return the shift, or raise not found when its office is outside the scope."""
+    shift = get_incident_log().get_shift(shift_id)
+    if not covers(user, shift["office"]):
+        raise ShiftNotFoundError(shift_id)
+    return shift
