@@ -6,6 +6,7 @@ act on it), :mod:`~incidents.application.people` (people and their access),
 :mod:`~incidents.application.offices` (the catalogue of offices),
 :mod:`~incidents.application.rota` (the mediators' shifts),
 :mod:`~incidents.application.opening_hours` (the offices' opening hours),
+:mod:`~incidents.application.presence` (who was on shift, now or as known),
 :mod:`~incidents.application.queries` (incidents, histories, disclosures, the
 whole log), all over :mod:`~incidents.application.store` (the event store, its
 tables and secrets, and saves that retry). Each command loads an aggregate, calls
@@ -37,6 +38,7 @@ from incidents.application.people import (
     IssuedToken,
     check_password,
 )
+from incidents.application.presence import Presence
 from incidents.application.queries import Queries
 from incidents.application.rota import PlannedShift, Rota, ShiftWrite
 from incidents.domain.shift import SHIFT_LOG_ID, ShiftLogged
@@ -55,7 +57,7 @@ __all__ = [
 ]
 
 
-class IncidentLog(IncidentCommands, Rota, OfficeHours, Queries):
+class IncidentLog(IncidentCommands, Rota, OfficeHours, Presence, Queries):
     """Record incidents, people and offices as events, and read them back."""
 
     # Settings are read under this name and PostgreSQL tables are named after it.

@@ -12,6 +12,7 @@ from uuid import UUID
 import pytest
 from flask_login import login_user
 
+from incidents.application import PlannedShift
 from projections.handlers import PARIS
 from projections.queries import paris_today
 from tests.pages.conftest import OFFICE, OTHER_OFFICE, PASSWORD, Site
@@ -790,3 +791,32 @@ def test_the_office_timeline_as_of_a_day_shows_what_was_recorded_by_then(
 
     assert "0 événements, dans l" in yesterday
     assert "1 événement, dans l" in tonight
+
+
+def test_the_incident_page_names_the_mediator_on_shift_now_and_as_of(site: Site):
+    occurred = datetime(2026, 12, 1, 10, 15, tzinfo=PARIS)
+    incident_id = site.report_in_log(occurred_at=occurred.astimezone(UTC))
+    site.wait_for_read_models()
+    before = next_whole_second()
+    site.log.plan_shift(
+        actor="admin",
+        plan=PlannedShift(
+            mediator="mediator",
+            office=OFFICE,
+            day=occurred.date(),
+            start="09:00",
+            end="12:30",
+        ),
+    )
+
+    now = text_of(site.get(f"/incidents/{incident_id}", "officer"))
+    then = text_of(
+        site.get(
+            f"/incidents/{incident_id}",
+            "officer",
+            query_string={"as_of": before.isoformat()},
+        )
+    )
+
+    assert 'id="fact-mediator-on-shift">mediator<' in now
+    assert "Aucun médiateur en poste à ce moment" in then

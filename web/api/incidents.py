@@ -86,7 +86,7 @@ def get_incident(args: dict[str, Any], incident_id: UUID) -> Answer:
             raise IncidentNotFoundError(incident_id)
         incident = get_incident_log().get_incident(incident_id, version=version)
         position = position_of_version(incident_id, version)
-    return answer(show(user, incident, position, channel="api"))
+    return answer(show(user, incident, position, channel="api", as_of=as_of))
 
 
 @blp.get("/<uuid:incident_id>/timeline")

@@ -7,6 +7,7 @@ of it is on record (docs/privacy.md).
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from incidents.application import WriteResult
@@ -37,13 +38,24 @@ _SHOWN = (
 
 
 def present(
-    user: dict[str, Any], incident: dict[str, Any], position: int
+    user: dict[str, Any],
+    incident: dict[str, Any],
+    position: int,
+    *,
+    as_of: datetime | None = None,
 ) -> dict[str, Any]:
-    """Return the incident in the contract's shape, as this person may see it."""
+    """Return the incident in the contract's shape, as this person may see it.
+
+    ``as_of``: the incident is as known at that time, and so is the rota that
+    says which mediator was on shift.
+    """
     return {
         **{name: incident[name] for name in _SHOWN},
         "position": position,
         "contact": incident["contact"] if may_see_contact(user, incident) else None,
+        "mediator_on_shift": get_incident_log().mediator_on_shift(
+            incident["office"], incident["occurred_at"], as_of=as_of
+        ),
     }
 
 
@@ -54,12 +66,13 @@ def show(
     *,
     channel: str,
     shown: bool = True,
+    as_of: datetime | None = None,
 ) -> dict[str, Any]:
     """Present the incident to a person, recording any showing of its contact.
 
     ``shown=False`` is for an answer that carries nothing (a HEAD request).
     """
-    presented = present(user, incident, position)
+    presented = present(user, incident, position, as_of=as_of)
     if presented["contact"] is not None and shown:
         get_incident_log().record_disclosure(
             incident["id"], viewer=user["name"], channel=channel

@@ -236,6 +236,14 @@ class IncidentSchema(Schema):
     escalations = fields.List(fields.Nested(EscalationSchema))
     follow_ups = fields.List(fields.Nested(FollowUpSchema))
     resolution = fields.String(allow_none=True)
+    mediator_on_shift = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "The mediator whose planned shift in the office "
+            "covers occurred_at (the earliest-starting one), or null; with "
+            "as_of, by the rota as known at that time."
+        },
+    )
     warnings = fields.List(
         fields.Nested(TextWarningSchema),
         metadata={

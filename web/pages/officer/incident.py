@@ -60,12 +60,18 @@ def incident(incident_id: UUID) -> ResponseReturnValue:
             if item["version"] <= version
         ]
     # A HEAD request shows nothing, so it records no disclosure.
-    contact = show(
-        user, shown, position, channel="page", shown=request.method != "HEAD"
-    )["contact"]
+    presented = show(
+        user,
+        shown,
+        position,
+        channel="page",
+        shown=request.method != "HEAD",
+        as_of=as_of,
+    )
     context = {
         "incident": shown,
-        "contact": contact,
+        "contact": presented["contact"],
+        "mediator_on_shift": presented["mediator_on_shift"],
         "latest": latest,
         "as_of": as_of,
         "form": form,
