@@ -195,6 +195,7 @@ class ShiftOverlapError(RuleViolationError):
             f"to {end}: one mediator's shifts may follow each other, not overlap."
         )
         self.clashing_id = clashing_id
+        self.mediator, self.day, self.start, self.end = mediator, day, start, end
         self.errors = {"shift_overlap": [self.message]}
 
 

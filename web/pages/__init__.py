@@ -59,6 +59,7 @@ NAVIGATION: dict[str, list[tuple[str, LazyString]]] = {
     Role.MEDIATOR.value: [
         ("mediator.report", _l("Signaler")),
         ("mediator.my_follow_ups", _l("Mes suivis")),
+        ("mediator.my_week", _l("Ma semaine")),
         ("pages.choose_office", _l("Mon bureau")),
     ],
     Role.OFFICER.value: [
@@ -66,6 +67,7 @@ NAVIGATION: dict[str, list[tuple[str, LazyString]]] = {
         ("officer.incidents", _l("Incidents")),
         ("officer.office_timeline", _l("Chronologie")),
         ("officer.follow_up_board", _l("Suivis")),
+        ("officer.week_plan", _l("Planning")),
         ("mediator.report", _l("Signaler")),
     ],
     Role.AUDITOR.value: [
@@ -78,6 +80,7 @@ NAVIGATION: dict[str, list[tuple[str, LazyString]]] = {
     ],
     Role.ADMIN.value: [
         ("administration.people", _l("Personnes")),
+        ("officer.week_plan", _l("Planning")),
         ("officer.incidents", _l("Incidents")),
         ("administration.erasure", _l("Effacement")),
     ],

@@ -9,6 +9,7 @@ again against the offices the person covers.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import (
@@ -33,6 +34,7 @@ from web.pages.auth import allowed, safe_next, signed_in_person
 from web.pages.i18n import LANGUAGES, SESSION_KEY
 
 OFFICE_COOKIE = "incidents_office"
+OFFICE_CHOSEN_AT_COOKIE = "incidents_office_chosen_at"
 OFFICE_COOKIE_SECONDS = 365 * 24 * 3600
 
 bp = Blueprint("pages", __name__)
@@ -86,17 +88,34 @@ def chosen_office() -> str | None:
     return offices[0]["code"] if len(offices) == 1 else None
 
 
+def now() -> datetime:
+    """Return the time now, in UTC (when an office is chosen)."""
+    return datetime.now(UTC)
+
+
 def remember_office(response: Response, code: str) -> Response:
-    """Remember the office on this device."""
-    response.set_cookie(
-        OFFICE_COOKIE,
-        code,
-        max_age=OFFICE_COOKIE_SECONDS,
-        httponly=True,
-        samesite="Lax",
-        secure=request.is_secure,
-    )
+    """Remember the office on this device, and when it was chosen."""
+    chosen_at = now().isoformat(timespec="seconds")
+    for name, value in ((OFFICE_COOKIE, code), (OFFICE_CHOSEN_AT_COOKIE, chosen_at)):
+        response.set_cookie(
+            name,
+            value,
+            max_age=OFFICE_COOKIE_SECONDS,
+            httponly=True,
+            samesite="Lax",
+            secure=request.is_secure,
+        )
     return response
+
+
+def office_chosen_at() -> datetime | None:
+    """Return when the office was last chosen on this device, if known."""
+    text = request.cookies.get(OFFICE_CHOSEN_AT_COOKIE, "")
+    try:
+        chosen = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return chosen if chosen.tzinfo is not None else None
 
 
 @bp.route("/bureau", methods=["GET", "POST"])

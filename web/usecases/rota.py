@@ -2,18 +2,23 @@
 
 A mediator reads their own shifts only; officers read and plan the shifts of the
 offices they cover; auditors read and admins read and plan every office's. A
-shift outside a person's offices is not found (404), as for an incident.
+shift outside a person's offices is not found (404), as for an incident. The
+pages share the weeks they show and the shift a mediator is on now.
 """
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from incidents.errors import PermissionDeniedError, ShiftNotFoundError
 from incidents.permissions import Action, covers, is_allowed, visible_offices
 from web import get_incident_log
 from web.usecases.scope import check_office_field
+
+PARIS = ZoneInfo("Europe/Paris")
 
 
 def readable_shifts(
@@ -41,3 +46,25 @@ def visible_shift(user: dict[str, Any], shift_id: UUID) -> dict[str, Any]:
     if not covers(user, shift["office"]):
         raise ShiftNotFoundError(shift_id)
     return shift
+
+
+def monday_of(day: date) -> date:
+    """Return the Monday of the day's week."""
+    return day - timedelta(days=day.weekday())
+
+
+def week_of(monday: date) -> list[date]:
+    """Return the seven days of the week that starts on a Monday."""
+    return [monday + timedelta(days=offset) for offset in range(7)]
+
+
+def current_shift(name: str, at: datetime) -> dict[str, Any] | None:
+    """Return the person's planned shift that covers the moment, if any."""
+    local = at.astimezone(PARIS)
+    clock = local.strftime("%H:%M")
+    for shift in get_incident_log().list_shifts(
+        mediator=name, first_day=local.date(), last_day=local.date()
+    ):
+        if shift["status"] == "planned" and shift["start"] <= clock < shift["end"]:
+            return shift
+    return None

@@ -4,7 +4,8 @@ One blueprint (:mod:`.blueprint`), a module per page: :mod:`.report` (the
 quick report), :mod:`.after_report` (what was recorded, and one tap to each
 follow-on action: a de-escalation, an escalation, a follow-up) and
 :mod:`.follow_ups` ("Mes suivis", the open follow-ups assigned to the
-signed-in person, overdue first). Their forms are made of :mod:`.fields`, and
+signed-in person, overdue first) and :mod:`.my_week` ("Ma semaine", their
+shifts). Their forms are made of :mod:`.fields`, and
 sent through :mod:`.submitting`.
 
 These pages never show a visitor's contact: they say only whether one was
@@ -13,10 +14,10 @@ recorded (the incident page shows it to those allowed, and records that).
 
 from __future__ import annotations
 
-from web.pages.mediator import after_report, follow_ups, report
+from web.pages.mediator import after_report, follow_ups, my_week, report
 from web.pages.mediator.blueprint import bp
 
 # Each module registers its views on the blueprint as it is imported.
-VIEWS = (after_report, follow_ups, report)
+VIEWS = (after_report, follow_ups, my_week, report)
 
 __all__ = ["VIEWS", "bp"]

@@ -9,7 +9,7 @@ stores one incident.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -33,13 +33,14 @@ from wtforms.validators import NumberRange, Optional, Regexp, ValidationError
 from incidents import values
 from incidents.errors import InvalidInputError, ReportConflictError
 from incidents.permissions import Action
+from incidents.vocabulary import Role
 from web import get_incident_log
 from web.pages.auth import allowed
 from web.pages.hints import contact_hints
-from web.pages.home import chosen_office
+from web.pages.home import chosen_office, covered_offices, office_chosen_at
 from web.pages.limits import within_calendar
 from web.pages.mediator.blueprint import bp
-from web.pages.mediator.clock import as_paris, now
+from web.pages.mediator.clock import PARIS, as_paris, now
 from web.pages.mediator.fields import (
     UNKNOWN_CHOICE,
     optional_choices,
@@ -48,6 +49,7 @@ from web.pages.mediator.fields import (
 )
 from web.pages.mediator.submitting import NOT_ACCEPTED, NOT_POSSIBLE, Outcome
 from web.usecases.read_your_writes import wait_for_read_models
+from web.usecases.rota import current_shift
 
 # Parties described on the report form; the API takes more, the form two rows.
 PARTY_ROWS = 2
@@ -188,7 +190,7 @@ class ReportForm(FlaskForm):  # type: ignore[misc]  # flask-wtf is untyped
 @allowed(Action.RECORD)
 def report() -> ResponseReturnValue:
     """Report an incident in the office this device works in."""
-    office = chosen_office()
+    office, shift = office_for_report()
     if office is None:
         return redirect(
             url_for("pages.choose_office", next=url_for("mediator.report")), 303
@@ -213,8 +215,32 @@ def report() -> ResponseReturnValue:
         form=form,
         office=get_incident_log().get_office(office),
         folded_errors=form.folded_errors(),
+        shift=shift,
+        on_rota=current_user.role == Role.MEDIATOR.value,
     )
     return page, outcome.status
+
+
+def office_for_report() -> tuple[str | None, dict[str, Any] | None]:
+    """Return the office to report in, and the mediator's shift now, if any.
+
+    The office of the shift a mediator is on comes first, unless an office was
+    chosen on this device since that shift began (it is still changeable);
+    outside any shift, the office chosen on this device.
+    """
+    shift = None
+    if current_user.role == Role.MEDIATOR.value:
+        shift = current_shift(current_user.name, now())
+    if shift is not None and any(
+        office["code"] == shift["office"] for office in covered_offices()
+    ):
+        began = datetime.combine(
+            shift["day"], time.fromisoformat(shift["start"]), tzinfo=PARIS
+        )
+        chosen_at = office_chosen_at()
+        if chosen_at is None or chosen_at < began or chosen_office() is None:
+            return shift["office"], shift
+    return chosen_office(), shift
 
 
 def store_report(form: ReportForm, office: str) -> Outcome:
