@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from eventsourcing.application import AggregateNotFoundError
@@ -16,6 +16,7 @@ from incidents.domain.opening_hours import (
     Hours,
     OpeningHours,
     default_hours,
+    hours_on,
     opening_hours_id,
 )
 from incidents.errors import ConcurrentWriteError
@@ -34,6 +35,22 @@ class OfficeHours(Offices):
         day = on or self.today()
         hours = self._opening_hours(code)
         return default_hours() if hours is None else hours.hours_on(day)
+
+    def opening_hours_by_day(
+        self, office: str, *, as_of: datetime | None = None
+    ) -> Callable[[date], Hours]:
+        """Return the office's hours of any day, as the changes were known at a time.
+
+        A change recorded after ``as_of`` is left out, whatever day it is for.
+        """
+        code = self._check_office("office", office)
+        changes: list[tuple[date, Hours]] = []
+        for event in self.events.get(opening_hours_id(code)):
+            if as_of is not None and cast("Any", event).timestamp > as_of:
+                break
+            if isinstance(event, OpeningHours.OpeningHoursChanged):
+                changes.append((event.effective_from, event.hours))
+        return lambda day: hours_on(changes, day)
 
     def list_opening_hours_changes(self, office: str) -> list[tuple[date, Hours]]:
         """Return every change of an office's hours, in the order recorded."""

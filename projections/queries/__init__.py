@@ -3,7 +3,8 @@
 Every answer is plain data (dicts of str, int, float, bool and None) that the web
 layer can serialise as it is. :class:`ReadModels` gathers the questions, one
 module each: incidents (:mod:`.incidents`: the list, one incident, its version
-as of a time), office summaries now or as of a time (:mod:`.offices`),
+as of a time), office summaries now or as of a time (:mod:`.offices`), the
+presence of mediators and the incidents (:mod:`.presence_impact`),
 timelines (:mod:`.timelines`), the follow-up board (:mod:`.board`) and the
 audit trail (:mod:`.audit`), all reading one snapshot of the live generation
 (:mod:`.reading`).
@@ -16,6 +17,7 @@ from projections.queries.audit import AuditQueries
 from projections.queries.board import BoardQueries
 from projections.queries.incidents import IncidentQueries
 from projections.queries.offices import OfficeQueries
+from projections.queries.presence_impact import PresenceImpactQueries
 from projections.queries.reading import MAX_PAGE_SIZE
 from projections.queries.timelines import TimelineQueries
 
@@ -23,6 +25,11 @@ __all__ = ["MAX_PAGE_SIZE", "ReadModels", "day_start", "paris_today"]
 
 
 class ReadModels(
-    IncidentQueries, OfficeQueries, TimelineQueries, BoardQueries, AuditQueries
+    IncidentQueries,
+    OfficeQueries,
+    PresenceImpactQueries,
+    TimelineQueries,
+    BoardQueries,
+    AuditQueries,
 ):
     """Query the live generation of the read models."""

@@ -242,6 +242,7 @@ ROUTES = [
     ),
     Route("office summary", "GET", "/offices/{office}/summary"),
     Route("opening hours", "GET", "/offices/{office}/opening-hours"),
+    Route("presence impact", "GET", "/offices/{office}/presence-impact"),
     Route(
         "set opening hours", "PUT", "/offices/{office}/opening-hours", body=new_hours
     ),
@@ -337,6 +338,7 @@ EXPECTED: dict[str, tuple[tuple[int, int], ...]] = {
     "office summary": READ,
     "office timeline": READ,
     "opening hours": READ,
+    "presence impact": READ,
     "set opening hours": ADMIN_ONLY,
     "list shifts": FILTER,
     "export shifts": FILTER,

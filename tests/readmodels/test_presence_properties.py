@@ -1,4 +1,4 @@
-"""Each incident's mediator on shift equals a recount from the events, now and as of T.
+"""Presence on incidents and its impact equal a recount from the events, now and then.
 
 Hypothesis draws a history that mixes the rota and incidents: shifts planned,
 moved (day, office, times) and cancelled, incidents reported and their time
@@ -6,6 +6,9 @@ amended, in any order. The expected answer is worked out here from the log's
 events alone (``iter_history``), in minutes of the Paris day, without the
 product's rota code; the product's answer is the one the API gives: the
 incident as the read models say it was known at T, and the rota as known at T.
+The presence impact of each office (hours and incidents with and without a
+mediator, and outside opening hours) is recounted the same way, minute by
+minute, and is the same after the read models are rebuilt.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from hypothesis import strategies as st
 
 from incidents.application import IncidentLog, PlannedShift, load_default_offices
 from incidents.errors import IncidentsError
+from projections import replay
 from projections.projector import Projector
 from projections.queries import ReadModels
 
@@ -217,4 +221,116 @@ def test_the_mediator_on_shift_matches_a_recount_now_and_as_of(data: st.DataObje
             want = expected(events, incident_id, as_of)
             event(f"on shift: {want is not None}")
             assert answered(log, read_models, incident_id, as_of) == want, as_of
+
+    def impacts() -> dict[Any, Any]:
+        return {
+            (office, as_of): product_impact(log, read_models, office, as_of)
+            for office in OFFICES
+            for as_of in [None, *history.instants]
+        }
+
+    before = impacts()
+    for (office, as_of), answer in before.items():
+        assert answer == recounted_impact(events, office, as_of), (office, as_of)
+    replay.rebuild(projector)
+    assert impacts() == before
     log.close()
+
+
+OPEN_MINUTES = set(range(9 * 60, 18 * 60))  # Tuesdays and Wednesdays (defaults)
+
+
+def product_impact(
+    log: IncidentLog, read_models: ReadModels, office: str, as_of: datetime | None
+) -> dict[str, Any]:
+    answer = read_models.presence_impact(
+        office,
+        from_=DAYS[0],
+        to=DAYS[-1],
+        shifts=log.planned_rota(as_of=as_of),
+        opening_hours=log.opening_hours_by_day(office, as_of=as_of),
+        as_of=as_of,
+    )
+    return {
+        "with": (
+            answer["with_mediator"]["hours"],
+            answer["with_mediator"]["incidents"],
+        ),
+        "without": (
+            answer["without_mediator"]["hours"],
+            answer["without_mediator"]["incidents"],
+        ),
+        "outside": answer["outside_opening_hours"]["incidents"],
+    }
+
+
+def recounted_impact(
+    events: list[dict[str, Any]], office: str, as_of: datetime | None
+) -> dict[str, Any]:
+    known = [e for e in events if as_of is None or e["recorded_at"] <= as_of]
+    covered = 0
+    for day in DAYS:
+        minutes: set[int] = set()
+        for shift in rota_at(known).values():
+            if shift["office"] == office and shift["day"] == day.isoformat():
+                first, last = (minute_of(shift["start"]), minute_of(shift["end"]))
+                minutes |= set(range(first, last))
+        covered += len(minutes & OPEN_MINUTES)
+    total = len(OPEN_MINUTES) * len(DAYS)
+    counts = {"with": 0, "without": 0, "outside": 0}
+    reported = {e["aggregate_id"] for e in known if e["type"] == "Reported"}
+    for incident_id in reported:
+        where, when = incident_at(known, incident_id)
+        local = when.astimezone(PARIS)
+        if where != office or local.date() not in DAYS:
+            continue
+        if local.hour * 60 + local.minute not in OPEN_MINUTES:
+            counts["outside"] += 1
+        elif expected(events, incident_id, as_of) is not None:
+            counts["with"] += 1
+        else:
+            counts["without"] += 1
+    return {
+        "with": (round(covered / 60, 2), counts["with"]),
+        "without": (round((total - covered) / 60, 2), counts["without"]),
+        "outside": counts["outside"],
+    }
+
+
+def minute_of(clock: str) -> int:
+    hours, minutes = clock.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def rota_at(known: list[dict[str, Any]]) -> dict[UUID, dict[str, Any]]:
+    shifts: dict[UUID, dict[str, Any]] = {}
+    for item in known:
+        data, kind = item["data"], item["type"]
+        if kind == "ShiftPlanned":
+            shifts[item["aggregate_id"]] = {
+                "office": data["office"],
+                "day": data["day"].isoformat(),
+                "start": data["start"],
+                "end": data["end"],
+            }
+        elif kind == "ShiftChanged":
+            shifts[item["aggregate_id"]].update(data["changes"])
+        elif kind == "ShiftCancelled":
+            del shifts[item["aggregate_id"]]
+    return shifts
+
+
+def incident_at(known: list[dict[str, Any]], incident_id: UUID) -> tuple[str, datetime]:
+    office = occurred_at = None
+    for item in known:
+        if item["aggregate_id"] != incident_id:
+            continue
+        if item["type"] == "Reported":
+            office, occurred_at = item["data"]["office"], item["data"]["occurred_at"]
+        elif item["type"] == "Amended":
+            changes = item["data"]["changes"]
+            office = changes.get("office", office)
+            occurred_at = changes.get("occurred_at", occurred_at)
+    assert office is not None
+    assert occurred_at is not None
+    return office, occurred_at

@@ -10,6 +10,7 @@ from web import get_incident_log, get_read_models
 from web.api import schemas
 from web.api.auth import authorized, current_user
 from web.api.blueprint import Blueprint
+from web.usecases.rota import presence_impact
 from web.usecases.scope import visible_office
 
 blp = Blueprint(
@@ -93,6 +94,18 @@ def set_opening_hours(args: dict[str, Any], code: str) -> dict[str, Any]:
         effective_from=args.get("effective_from"),
     )
     return hours
+
+
+@blp.get("/<code>/presence-impact")
+@authorized(Action.READ)
+@blp.arguments(schemas.PresenceImpactQueryArgsSchema, location="query")
+@blp.response(200, schemas.PresenceImpactSchema)
+def get_presence_impact(args: dict[str, Any], code: str) -> dict[str, Any]:
+    """Compare incidents per open hour with and without a mediator on shift."""
+    visible_office(current_user(), code)
+    return presence_impact(
+        code, from_=args.get("from_"), to=args.get("to"), as_of=args.get("as_of")
+    )
 
 
 def check_range(args: dict[str, Any]) -> None:

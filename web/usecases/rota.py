@@ -13,9 +13,14 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from incidents.errors import PermissionDeniedError, ShiftNotFoundError
+from incidents.errors import (
+    InvalidInputError,
+    PermissionDeniedError,
+    ShiftNotFoundError,
+)
 from incidents.permissions import Action, covers, is_allowed, visible_offices
-from web import get_incident_log
+from projections.queries import paris_today
+from web import get_incident_log, get_read_models
 from web.usecases.scope import check_office_field
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -68,3 +73,37 @@ def current_shift(name: str, at: datetime) -> dict[str, Any] | None:
         if shift["status"] == "planned" and shift["start"] <= clock < shift["end"]:
             return shift
     return None
+
+
+IMPACT_DAYS = 28
+LONGEST_IMPACT_DAYS = 366
+
+
+def presence_impact(
+    office: str,
+    *,
+    from_: date | None,
+    to: date | None,
+    as_of: datetime | None,
+) -> dict[str, Any]:
+    """Compare an office's incidents with and without a mediator on shift.
+
+    The incidents, the rota and the opening hours are all taken as known at
+    ``as_of`` (now when ``None``); the range defaults to the four weeks up to
+    today (or the day of ``as_of``).
+    """
+    last = to or paris_today(as_of)
+    first = from_ or last - timedelta(days=IMPACT_DAYS - 1)
+    if last < first:
+        raise InvalidInputError.field("to", "Give a day on or after from.")
+    if (last - first).days >= LONGEST_IMPACT_DAYS:
+        raise InvalidInputError.field("from", "Give a range of a year at most.")
+    log = get_incident_log()
+    return get_read_models().presence_impact(
+        office,
+        from_=first,
+        to=last,
+        shifts=log.planned_rota(as_of=as_of),
+        opening_hours=log.opening_hours_by_day(office, as_of=as_of),
+        as_of=as_of,
+    )

@@ -77,3 +77,46 @@ class OfficeSummarySchema(Schema):
     escalations = fields.Nested(SummaryEscalationsSchema)
     follow_ups = fields.Nested(SummaryFollowUpsSchema)
     time_to_close_hours = fields.Nested(TimeToCloseSchema)
+
+
+class PresenceImpactQueryArgsSchema(Schema):
+    from_ = Day(data_key="from", metadata={"description": "First day (occurred)."})
+    to = Day(metadata={"description": "Last day (occurred), included."})
+    as_of = Instant(
+        metadata={"description": "Incidents, rota and hours as known then."}
+    )
+
+
+class ImpactTimeToCloseSchema(Schema):
+    median = fields.Float(allow_none=True)
+
+
+class ImpactGroupSchema(Schema):
+    hours = fields.Float(metadata={"description": "Opening hours in the group."})
+    incidents = fields.Integer()
+    per_hour = fields.Float(
+        allow_none=True,
+        metadata={"description": "incidents / hours; null under min_hours."},
+    )
+    by_severity = _counts()
+    by_category = _counts()
+    de_escalations = fields.Integer()
+    calmed_rate = fields.Float()
+    time_to_close_hours = fields.Nested(ImpactTimeToCloseSchema)
+
+
+class OutsideOpeningHoursSchema(Schema):
+    incidents = fields.Integer()
+
+
+class PresenceImpactSchema(Schema):
+    office = fields.String()
+    from_ = fields.String(
+        attribute="from", data_key="from", metadata={"format": "date"}
+    )
+    to = fields.String(metadata={"format": "date"})
+    as_of = fields.String(allow_none=True, metadata={"format": "date-time"})
+    min_hours = fields.Float()
+    with_mediator = fields.Nested(ImpactGroupSchema)
+    without_mediator = fields.Nested(ImpactGroupSchema)
+    outside_opening_hours = fields.Nested(OutsideOpeningHoursSchema)
