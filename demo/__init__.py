@@ -17,7 +17,8 @@ sizing: the commands run on incidents held in memory, each event is recorded at
 the virtual time of its step, and events are saved a thousand at a time.
 
 The parts: :mod:`demo.calendar` (open days and hours), :mod:`demo.people` (who
-signs in, who is on duty), :mod:`demo.situations` (the kinds of incidents and their
+signs in, who is on duty), :mod:`demo.rota` (their shifts, with gaps),
+:mod:`demo.situations` (the kinds of incidents and their
 words), :mod:`demo.plans` (which incidents happen when), :mod:`demo.stories` (what
 happens to each), :mod:`demo.memory_log` and :mod:`demo.writer` (what appends the
 events). The demo uses :mod:`incidents`; nothing in the product imports it.

@@ -16,6 +16,7 @@ from demo.calendar import PARIS, is_public_holiday
 from demo.memory_log import TICK, MemoryLog
 from demo.people import officer_for, register_users
 from demo.plans import Plan, plan_day, plan_incidents
+from demo.rota import plan_rota
 from demo.stories import Story
 from incidents.application import load_default_offices
 from incidents.errors import InvalidInputError
@@ -61,6 +62,7 @@ def load_demo(
     log.ensure_offices(scheme)
     offices = sorted(office["code"] for office in scheme)
     credentials = register_users(log, offices, passwords or {})
+    plan_rota(log, offices, today=today, weeks=weeks, seed=seed)
     now = log.clock()
     end_of_today = datetime.combine(today, time(23, 59, 59), PARIS)
     cutoff = min(now, end_of_today)

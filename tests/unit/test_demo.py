@@ -263,3 +263,32 @@ def test_loading_twice_fails_before_writing_incidents():
 def test_a_demo_needs_at_least_one_week():
     with pytest.raises(InvalidInputError):
         load_demo(new_log(), today=TODAY, weeks=0)
+
+
+def test_the_demo_plans_five_mediators_over_ten_offices_with_gaps(six_weeks):
+    log, _ = six_weeks
+    shifts = log.list_shifts()
+    days = set(open_days(TODAY, 6))
+
+    assert {shift["mediator"] for shift in shifts} == {"mediatrice", *OTHER_MEDIATORS}
+    assert len({shift["office"] for shift in shifts}) == 10
+    assert all(shift["status"] == "planned" for shift in shifts)
+    covered = {(shift["office"], shift["day"]) for shift in shifts}
+    gaps = [
+        (office, day)
+        for office in {shift["office"] for shift in shifts}
+        for day in days
+        if (office, day) not in covered
+    ]
+    # Most office-days have a mediator for half a day; some have nobody.
+    assert 0 < len(gaps) < len(days) * 10 / 4
+    # No mediator is in two places at once: the log's rule held for every week.
+    per_mediator_day = Counter((s["mediator"], s["day"]) for s in shifts)
+    assert max(per_mediator_day.values()) == 2
+    incidents = incidents_of(log)
+    with_mediator = [
+        incident
+        for incident in incidents
+        if log.mediator_on_shift(incident["office"], incident["occurred_at"])
+    ]
+    assert 0 < len(with_mediator) < len(incidents)
