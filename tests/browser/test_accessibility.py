@@ -78,7 +78,13 @@ def _incident(live_site: LiveSite) -> str:
         (
             "mediator",
             PHONE,
-            ["/signaler", "/incidents/{id}/suite", "/mes-suivis", "/bureau"],
+            [
+                "/signaler",
+                "/incidents/{id}/suite",
+                "/mes-suivis",
+                "/ma-semaine",
+                "/bureau",
+            ],
         ),
         (
             "officer",
@@ -89,9 +95,10 @@ def _incident(live_site: LiveSite) -> str:
                 "/incidents/{id}",
                 "/chronologie",
                 "/suivis",
+                "/planning",
             ],
         ),
-        ("officer", PHONE, ["/tableau-de-bord", "/incidents/{id}"]),
+        ("officer", PHONE, ["/tableau-de-bord", "/incidents/{id}", "/planning"]),
         (
             "auditor",
             DESKTOP,

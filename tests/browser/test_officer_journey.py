@@ -75,7 +75,7 @@ def test_an_officer_reviews_the_dashboard_and_closes_an_incident(
     assert figure(page, "card-total") == "7"
     assert figure(page, "card-follow-ups") == "1"
     charts = page.locator(".chart svg[role=img]")
-    expect(charts).to_have_count(3)
+    expect(charts).to_have_count(4)
     expect(page.get_by_role("img", name="Répartition par gravité")).to_be_visible()
     comparison = page.get_by_role("table").filter(has_text="Nanterre")
     expect(comparison).to_be_visible()

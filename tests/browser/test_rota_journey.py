@@ -89,3 +89,49 @@ def test_a_mediator_on_shift_reports_in_the_shift_office_on_a_phone(
     page.wait_for_url("**/signaler")
     expect(page.get_by_text("Bureau : Colombes Aragon")).to_be_visible()
     expect(page.locator("#shift-line")).to_contain_text("est dans un autre bureau")
+
+
+def test_the_dashboard_draws_the_presence_chart_beside_its_table(
+    live_site: LiveSite,
+):
+    first = date(2026, 11, 2)  # four weeks, Monday to Saturday
+    for offset in range(26):
+        day = first + timedelta(days=offset)
+        if day.weekday() < 3:  # Mondays to Wednesdays, all day
+            live_site.log.plan_shift(
+                actor="admin",
+                plan=PlannedShift(
+                    mediator="mediator",
+                    office=OFFICE,
+                    day=day,
+                    start="09:00",
+                    end="18:00",
+                ),
+            )
+        for hour in (10, 15):
+            moment = datetime.combine(day, time(hour), tzinfo=PARIS)
+            if day.weekday() < 5:
+                live_site.log.report_incident(
+                    actor="mediator",
+                    office=OFFICE,
+                    occurred_at=moment.astimezone(UTC),
+                    category="waiting_time",
+                    severity=1,
+                    target="staff",
+                    summary="Attente longue au guichet.",
+                )
+    live_site.wait_for_read_models()
+    page = live_site.open("officer", viewport=DESKTOP)
+
+    page.goto(f"/tableau-de-bord?office={OFFICE}&from=2026-11-02&to=2026-11-28")
+
+    chart = page.get_by_role("img", name="Incidents pour 10 heures d'ouverture")
+    expect(chart).to_be_visible()
+    expect(chart.locator("text", has_text="Avec médiateur")).to_have_count(1)
+    expect(chart.locator("text", has_text="Sans médiateur")).to_have_count(1)
+    table = page.locator("#presence-table")
+    # 12 days of 9 h with; 8 weekdays of 9 h and 4 Saturdays of 3.5 h without.
+    expect(table.locator("tr", has_text="Avec médiateur")).to_contain_text("108.0")
+    expect(table.locator("tr", has_text="Sans médiateur")).to_contain_text("86.0")
+    page.locator("#presence-heading").scroll_into_view_if_needed()
+    live_site.screenshot(page, "officer-presence-impact")

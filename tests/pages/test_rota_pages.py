@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from datetime import UTC, date, datetime, time, timedelta
 
 from incidents.application import PlannedShift
@@ -139,3 +140,32 @@ def test_the_report_page_takes_the_office_of_the_current_shift(site: Site, monke
     assert chosen.status_code == 303
     assert "Colombes" in office_line(changed)
     assert "est dans un autre bureau" in changed
+
+
+PAST_MONDAY = date(2026, 11, 23)
+
+
+def arrange_presence(site: Site) -> None:
+    for offset in range(4):  # Monday to Thursday, all day: 36 hours with.
+        plan(site, day=PAST_MONDAY + timedelta(days=offset), start="09:00", end="18:00")
+    for day, hour in ((0, 10), (2, 15), (4, 11)):  # the Friday without
+        moment = datetime.combine(
+            PAST_MONDAY + timedelta(days=day), time(hour), tzinfo=PARIS
+        )
+        site.report_in_log(occurred_at=moment.astimezone(UTC))
+
+
+def test_the_dashboard_compares_hours_with_and_without_a_mediator(site: Site):
+    arrange_presence(site)
+    query = {"office": OFFICE, "from": "2026-11-23", "to": "2026-11-28"}
+
+    body = text_of(site.get("/tableau-de-bord", "officer", query_string=query))
+
+    assert "Colombes Aragon, du" in body
+    table = body.split('id="presence-table"')[1].split("</table>")[0]
+    cells = [re.sub(r"<[^>]+>", "", row).split() for row in table.split("<tr>")[2:]]
+    # Opening hours: 4 x 9 h with; Friday 9 h and Saturday 3.5 h without.
+    assert cells[0][:4] == ["Avec", "médiateur", "36.0", "2"]
+    assert cells[1][:6] == ["Sans", "médiateur", "12.5", "1", "trop", "peu"]
+    assert 'aria-label="Incidents pour 10 heures d\'ouverture"' in body
+    assert "un taux n'est donné qu'à partir de 20 heures" in body

@@ -26,6 +26,7 @@ from web.pages.labels import label
 from web.pages.officer.blueprint import bp, render_filtered
 from web.pages.officer.filters import AsOfFields, day_field, office_choices, valid_range
 from web.pages.officer.formatting import day_text
+from web.usecases.rota import presence_impact
 
 WEEKS_SHOWN = 12  # The dashboard's default range: this week and the 11 before.
 MAX_RANGE_DAYS = 366  # At most a year, so at most 54 weeks (Monday to Sunday).
@@ -118,6 +119,32 @@ def dashboard_charts(summary: dict[str, Any], weeks: list[Week]) -> dict[str, Ma
     return {"weekly": weekly, "severity": severity, "outcomes": outcome}
 
 
+def impact_chart(impact: dict[str, Any]) -> Markup:
+    """Draw incidents per ten open hours with and without a mediator on shift.
+
+    A group under the minimum of hours has no rate, so no bar: its counts are
+    in the table beside the chart.
+    """
+    groups = [
+        (_("Avec médiateur"), impact["with_mediator"]),
+        (_("Sans médiateur"), impact["without_mediator"]),
+    ]
+    return charts.bar_chart(
+        _("Incidents pour 10 heures d'ouverture"),
+        [
+            (name, round(group["per_hour"] * 10, 2))
+            for name, group in groups
+            if group["per_hour"] is not None
+        ],
+        chart_id="chart-presence",
+        colour=charts.PALETTE[3],
+        description=_(
+            "Pas de taux sous %(hours)s heures d'ouverture.",
+            hours=charts.plain_number(impact["min_hours"]),
+        ),
+    )
+
+
 def default_range(today: date) -> tuple[date, date]:
     """Return this week and the eleven before it, up to today."""
     monday = today - timedelta(days=today.weekday())
@@ -174,7 +201,10 @@ def dashboard() -> ResponseReturnValue:
     largest = max(
         (figures["incidents"]["total"] for _, figures in comparison), default=0
     )
+    impact = presence_impact(office, from_=from_, to=to, as_of=as_of)
     context.update(
+        impact=impact,
+        impact_chart=impact_chart(impact),
         office=office,
         from_=from_,
         to=to,
