@@ -27,7 +27,15 @@ DESIGNED_EVENTS = {
         "Reopened",
         "PersonalDataErased",
     ],
-    User: ["Registered", "RoleChanged", "OfficesChanged", "Deactivated", "Reactivated"],
+    User: [
+        "Registered",
+        "RoleChanged",
+        "OfficesChanged",
+        "Deactivated",
+        "Reactivated",
+        "MailSettingsChanged",
+        "NotificationPreferencesChanged",
+    ],
     OfficeCatalogue: ["Created", "OfficeAdded"],
 }
 
@@ -119,6 +127,10 @@ def test_a_stored_notification_carries_the_topic_of_its_event(log, payload):
     log.register_user(actor="admin", name="alice", role="mediator")
     log.change_role("alice", actor="admin", role="officer")
     log.change_offices("alice", actor="admin", offices=["colombes-aragon"])
+    log.change_mail_settings("alice", actor="admin", email="alice@example.fr")
+    log.change_notification_preferences(
+        "alice", actor="alice", changes={"digest": "daily"}
+    )
     log.deactivate_user("alice", actor="admin", reason="Départ.")
     user = log.repository.get(user_id("alice"))
     user.reactivate(actor="admin")

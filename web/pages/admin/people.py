@@ -21,6 +21,7 @@ from web.pages.admin.changes import (
 from web.pages.admin.forms import (
     AddPersonForm,
     DeactivationForm,
+    MailForm,
     OfficesForm,
     PasswordForm,
     RoleForm,
@@ -118,6 +119,26 @@ def set_password(name: str) -> ResponseReturnValue:
         "new_password",
         lambda: get_incident_log().set_password(name, form.new_password.data),
         done=_("Nouveau mot de passe enregistré."),
+    )
+
+
+@bp.post("/personnes/<name>/messagerie")
+@allowed(Action.ADMINISTER)
+def change_mail(name: str) -> ResponseReturnValue:
+    """Change where a person's notifications go, and in which language."""
+    form = MailForm()
+    return change_person(
+        name,
+        form,
+        "email",
+        lambda: get_incident_log().change_mail_settings(
+            name,
+            actor=current_user.name,
+            email=form.email.data or None,
+            language=form.language.data,
+        ),
+        done=_("Adresse et langue des messages enregistrées."),
+        already=_("La personne a déjà cette adresse et cette langue."),
     )
 
 
