@@ -11,12 +11,14 @@ from flask import Flask, current_app
 from incidents.application import IncidentLog
 from incidents.bootstrap import open_incident_log
 from incidents.evidence import Evidence
+from projections.notifications.notifier import Notifier
 from projections.projector import Projector
 from projections.queries import ReadModels
 from web import docs, fault_log, health, logs, metrics
 from web.config import (
     default_instance_path,
     ledger_settings,
+    notifier_parts,
     settings_from_environment,
 )
 
@@ -46,6 +48,15 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if app.config.get("FOLLOW_LOG", True):
         # The embedded default: read models follow the log in this process.
         projector.start()
+    notifier_settings, mailer = notifier_parts(app.config)
+    notifier = Notifier(
+        log, projector.database, settings=notifier_settings, mailer=mailer
+    )
+    app.extensions["notifier"] = notifier
+    # settings_from_environment always says (on by default); a test config that
+    # does not ask for it gets no thread writing to its log behind its back.
+    if app.config.get("NOTIFY", False):
+        notifier.start()
     # Every event is sealed into the ledger by the write that stores it.
     app.extensions["evidence"] = Evidence(log)
 
@@ -68,6 +79,12 @@ def get_evidence() -> Evidence:
     """Return the tamper evidence of the current application."""
     evidence: Evidence = current_app.extensions["evidence"]
     return evidence
+
+
+def get_notifier() -> Notifier:
+    """Return the notifier of the current application (its tables, its lag)."""
+    notifier: Notifier = current_app.extensions["notifier"]
+    return notifier
 
 
 def get_read_models() -> ReadModels:

@@ -4,6 +4,7 @@
 concept: :mod:`~incidents.application.incident_commands` (report an incident and
 act on it), :mod:`~incidents.application.people` (people and their access),
 :mod:`~incidents.application.offices` (the catalogue of offices),
+:mod:`~incidents.application.notifications` (notifications, once per key),
 :mod:`~incidents.application.queries` (incidents, histories, disclosures, the
 whole log), all over :mod:`~incidents.application.store` (the event store, its
 tables and secrets, and saves that retry). Each command loads an aggregate, calls
@@ -27,6 +28,7 @@ from incidents.access import (
     UserLogged,
 )
 from incidents.application.incident_commands import IncidentCommands, WriteResult
+from incidents.application.notifications import Notifications
 from incidents.application.offices import load_default_offices
 from incidents.application.people import (
     PASSWORD_MAX,
@@ -49,7 +51,7 @@ __all__ = [
 ]
 
 
-class IncidentLog(IncidentCommands, People, Queries):
+class IncidentLog(IncidentCommands, People, Notifications, Queries):
     """Record incidents, people and offices as events, and read them back."""
 
     # Settings are read under this name and PostgreSQL tables are named after it.

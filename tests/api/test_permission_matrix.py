@@ -231,6 +231,7 @@ ROUTES = [
         body=lambda a: {"email": f"{a['user']}@example.fr"},
     ),
     Route("get preferences", "GET", "/me/notification-preferences"),
+    Route("unsent notifications", "GET", "/admin/notifications"),
     Route(
         "put preferences",
         "PUT",
@@ -285,6 +286,7 @@ EXPECTED: dict[str, tuple[tuple[int, int], ...]] = {
     "deactivate user": ADMIN_ONLY,
     "change user": ADMIN_ONLY,
     "get preferences": ((200, 200),) * 4,
+    "unsent notifications": ADMIN_ONLY,
     "put preferences": ((200, 200),) * 4,
 }
 

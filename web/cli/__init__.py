@@ -9,6 +9,7 @@ from web.cli import (
     bench,
     demo,
     evidence,
+    notify,
     people,
     privacy,
     proofs,
@@ -20,7 +21,7 @@ from web.cli.common import Group
 from web.cli.failures import describe
 
 # The commands that run until stopped, and log as a service does.
-SERVICES = frozenset({"serve", "project"})
+SERVICES = frozenset({"serve", "project", "notify"})
 
 
 class CommandLine(Group):
@@ -65,6 +66,7 @@ def main(context: click.Context, debug: bool) -> None:
 for command in (
     serving.serve,
     serving.project,
+    notify.notify,
     demo.demo,
     readmodels.replay,
     people.users,

@@ -145,7 +145,12 @@ def set_offices(name: str, offices: tuple[str, ...]) -> None:
 @click.argument("name")
 @click.option("--email", default=None, metavar="ADDR", help="The new address.")
 @click.option("--no-email", is_flag=True, help="Remove the address.")
-@click.option("--language", type=click.Choice(["fr", "en"]), default=None)
+@click.option(
+    "--language",
+    type=click.Choice(["fr", "en"]),
+    default=None,
+    help="The language of the person's mail.",
+)
 @reports_errors
 def set_email(
     name: str, email: str | None, no_email: bool, language: str | None

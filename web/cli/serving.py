@@ -179,13 +179,13 @@ def project(poll_interval: float) -> None:
     signal.signal(signal.SIGINT, stop)
     logger.info("Following the log from position %s.", projector.position())
     projector.start(poll_interval=poll_interval)
-    _wake_on_saves_elsewhere(log, stopping)
+    wake_on_saves_elsewhere(log, stopping)
     # Each thread stops after the batch in progress.
     projector.stop()
     logger.info("Stopped at position %s.", projector.position())
 
 
-def _wake_on_saves_elsewhere(log: IncidentLog, stopping: threading.Event) -> None:
+def wake_on_saves_elsewhere(log: IncidentLog, stopping: threading.Event) -> None:
     """Wake this process's followers whenever any process saves, until stopped.
 
     PostgreSQL notifies a channel with every save (eventsourcing issues NOTIFY

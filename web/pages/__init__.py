@@ -80,6 +80,7 @@ NAVIGATION: dict[str, list[tuple[str, LazyString]]] = {
         ("administration.people", _l("Personnes")),
         ("officer.incidents", _l("Incidents")),
         ("administration.erasure", _l("Effacement")),
+        ("administration.sends", _l("Envois")),
     ],
 }
 

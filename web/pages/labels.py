@@ -174,6 +174,28 @@ EVENT_TYPE: Labels = MappingProxyType(
         "ContactDisclosed": _l("Coordonnées consultées"),
         "OfficeAdded": _l("Bureau ajouté"),
         "Created": _l("Création"),
+        "MailSettingsChanged": _l("Adresse ou langue changée"),
+        "NotificationPreferencesChanged": _l("Choix de notifications changés"),
+        "NotificationPlanned": _l("Notification prévue"),
+        "DeliveryAttempted": _l("Envoi tenté"),
+        "NotificationSent": _l("Notification envoyée"),
+        "DeliveryFailed": _l("Envoi échoué"),
+        "NotificationRead": _l("Notification lue"),
+    }
+)
+NOTIFICATION_KIND: Labels = MappingProxyType(
+    {
+        "severe_incident": _l("Incident grave"),
+        "escalation": _l("Police ou secours appelés"),
+        "follow_up_overdue": _l("Suivi en retard"),
+        "digest": _l("Résumé"),
+    }
+)
+SEND_STATE: Labels = MappingProxyType(
+    {
+        "pending": _l("En attente"),
+        "sending": _l("En cours d'envoi"),
+        "failed": _l("Échoué, sera réessayé"),
     }
 )
 CHANNEL: Labels = MappingProxyType(
@@ -200,6 +222,8 @@ VOCABULARY: Mapping[str, Labels] = MappingProxyType(
         "role": ROLE,
         "event_type": EVENT_TYPE,
         "channel": CHANNEL,
+        "notification_kind": NOTIFICATION_KIND,
+        "send_state": SEND_STATE,
     }
 )
 

@@ -77,6 +77,15 @@ from web.api.schemas.incidents import (
     TimelinePageSchema,
     TimelineQueryArgsSchema,
 )
+from web.api.schemas.notifications import (
+    BellItemSchema,
+    BellQueryArgsSchema,
+    BellSchema,
+    DeliveryPageSchema,
+    DeliveryQueryArgsSchema,
+    DeliverySchema,
+    ReadSchema,
+)
 from web.api.schemas.offices import (
     OfficePageSchema,
     OfficeSchema,
@@ -100,6 +109,9 @@ __all__ = [
     "AuditEventSchema",
     "AuditPageSchema",
     "AuditQueryArgsSchema",
+    "BellItemSchema",
+    "BellQueryArgsSchema",
+    "BellSchema",
     "BoardItemSchema",
     "BoardPageSchema",
     "ChangeNotificationPreferencesSchema",
@@ -112,6 +124,9 @@ __all__ = [
     "ContactOutSchema",
     "ContactSchema",
     "DeEscalationSchema",
+    "DeliveryPageSchema",
+    "DeliveryQueryArgsSchema",
+    "DeliverySchema",
     "DisclosurePageSchema",
     "DisclosureQueryArgsSchema",
     "DisclosureSchema",
@@ -137,6 +152,7 @@ __all__ = [
     "PageSchema",
     "PartyOutSchema",
     "PartySchema",
+    "ReadSchema",
     "ReasonSchema",
     "ReassessSeveritySchema",
     "RecordDeEscalationSchema",
