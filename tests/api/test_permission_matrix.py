@@ -19,6 +19,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from incidents.application import IncidentLog
+from incidents.domain.notification import notification_id
 from tests.api.conftest import (
     OFFICE,
     OTHER_OFFICE,
@@ -75,6 +76,21 @@ def a_token(api: Api, office: str) -> Arranged:
     issued = api.log.issue_token(arranged["user"], actor="test")
     arranged["token"] = str(issued.token_id)
     return arranged
+
+
+def a_notification(api: Api, office: str) -> Arranged:
+    subject = uuid4()
+    api.log.plan_notification(
+        rule="severe_incident",
+        subject=str(subject),
+        kind="severe_incident",
+        recipient="officer",
+        channel="bell",
+        office=office,
+        incident_id=subject,
+    )
+    key = f"severe_incident:{subject}:officer"
+    return {"office": office, "notification": str(notification_id(key))}
 
 
 def an_hour_ahead(arranged: Arranged) -> dict[str, Any]:
@@ -232,6 +248,13 @@ ROUTES = [
     ),
     Route("get preferences", "GET", "/me/notification-preferences"),
     Route("unsent notifications", "GET", "/admin/notifications"),
+    Route("bell", "GET", "/notifications"),
+    Route(
+        "read notification",
+        "POST",
+        "/notifications/{notification}/read",
+        a_notification,
+    ),
     Route(
         "put preferences",
         "PUT",
@@ -287,6 +310,9 @@ EXPECTED: dict[str, tuple[tuple[int, int], ...]] = {
     "change user": ADMIN_ONLY,
     "get preferences": ((200, 200),) * 4,
     "unsent notifications": ADMIN_ONLY,
+    "bell": ((200, 200),) * 4,
+    # Only the recipient (here the officer) may mark it read: 404 for others.
+    "read notification": ((404, 404), (200, 200), (404, 404), (404, 404)),
     "put preferences": ((200, 200),) * 4,
 }
 

@@ -9,7 +9,15 @@ from __future__ import annotations
 from flask import Flask
 
 from incidents.errors import IncidentsError
-from web.api import admin, audit, follow_ups, incidents, me, offices
+from web.api import (
+    admin,
+    audit,
+    follow_ups,
+    incidents,
+    me,
+    notifications,
+    offices,
+)
 from web.api.auth import SECURITY_SCHEME
 from web.api.errors import Api
 from web.usecases.read_your_writes import ReadModelsBehindError
@@ -43,7 +51,15 @@ def init_api(app: Flask) -> Api:
         SECURITY_SCHEME,
         {"type": "http", "scheme": "bearer", "description": "An API token."},
     )
-    for module in (offices, incidents, follow_ups, audit, admin, me):
+    for module in (
+        offices,
+        incidents,
+        follow_ups,
+        audit,
+        admin,
+        me,
+        notifications,
+    ):
         api.register_blueprint(module.blp)
     app.register_error_handler(IncidentsError, api.handle_domain_error)
     app.register_error_handler(ReadModelsBehindError, api.handle_read_models_behind)
