@@ -50,7 +50,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         projector.start()
     notifier_settings, mailer = notifier_parts(app.config)
     notifier = Notifier(
-        log, projector.database, settings=notifier_settings, mailer=mailer
+        log,
+        projector.database,
+        settings=notifier_settings,
+        mailer=mailer,
+        summarise=app.extensions["read_models"].office_summary,
     )
     app.extensions["notifier"] = notifier
     # settings_from_environment always says (on by default); a test config that

@@ -34,8 +34,17 @@ from projections.database import Database
 from projections.days import paris_today
 from projections.facts import read_facts
 from projections.notifications import rules
+from projections.notifications.digests import (
+    digest_for,
+    digest_recipients,
+    due_periods,
+)
 from projections.notifications.mailer import Mailer, describe_failure
-from projections.notifications.messages import MailSettings, alert_message, message_id
+from projections.notifications.messages import (
+    MailSettings,
+    alert_message,
+    message_id,
+)
 from projections.notifications.recipients import recipients
 from projections.notifications.store import NotifierStore
 
@@ -43,6 +52,8 @@ if TYPE_CHECKING:
     from incidents.application import IncidentLog
 
 logger = logging.getLogger(__name__)
+# An office's summary over days: ReadModels.office_summary(office, from_=, to=).
+Summarise = Callable[..., dict[str, Any]]
 BATCH_SIZE = 500
 SEND_BATCH = 50
 
@@ -88,6 +99,7 @@ class Notifier(LogFollower):
         mailer: Mailer | None = None,
         clock: Callable[[], datetime] | None = None,
         batch_size: int = BATCH_SIZE,
+        summarise: Summarise | None = None,
     ) -> None:
         super().__init__(log)
         self.database = database or Database(log)
@@ -98,6 +110,9 @@ class Notifier(LogFollower):
         self.batch_size = batch_size
         self.claimant = f"{socket.gethostname()}:{os.getpid()}"
         self.last_delivery = Delivery()
+        # Without the read models' summaries, no digest is planned.
+        self.summarise = summarise
+        self._digests_planned: set[str] = set()
         self._lock = threading.Lock()
         self.store.ensure_tables(
             head=self.log.recorder.max_notification_id() or 0,
@@ -120,7 +135,7 @@ class Notifier(LogFollower):
         """Follow the log, remind of overdue follow-ups, deliver what is due."""
         with self._lock:
             followed = self.follow()
-            reminded = self.remind_overdue()
+            reminded = self.remind_overdue() + self.plan_digests()
             delivery = self.deliver()
             self.last_delivery = delivery
             return followed + reminded + delivery.sent
@@ -147,7 +162,7 @@ class Notifier(LogFollower):
         while True:
             with self._lock:
                 followed = self.follow()
-                reminded = self.remind_overdue()
+                reminded = self.remind_overdue() + self.plan_digests()
                 delivery = self.deliver()
             total.sent += delivery.sent
             total.failed += delivery.failed
@@ -218,6 +233,38 @@ class Notifier(LogFollower):
             with self.database.transaction(write=True) as cursor:
                 self.store.mark_reminded(cursor, row["follow_up_id"])
         return len(overdue)
+
+    def plan_digests(self) -> int:
+        """Plan the daily and weekly digests due now; return how many are new.
+
+        Each (period, person) is a key of its own: planning it again, after a
+        restart or in another process, changes nothing.
+        """
+        if self.summarise is None:
+            return 0
+        due = [
+            period
+            for period in due_periods(self.clock(), self.settings.digest_hour)
+            if period.subject not in self._digests_planned
+        ]
+        if not due:
+            return 0
+        planned = 0
+        people = self.log.list_users()
+        for period in due:
+            for recipient in digest_recipients(
+                people, period, mail_enabled=self.mail_enabled
+            ):
+                planned += self.log.plan_notification(
+                    rule="digest",
+                    subject=period.subject,
+                    kind="digest",
+                    recipient=recipient.name,
+                    channel=recipient.channel,
+                    office="",
+                )
+            self._digests_planned.add(period.subject)
+        return planned
 
     def _plan(self, hit: rules.Hit, people: list[dict[str, Any]]) -> None:
         for recipient in recipients(
@@ -292,6 +339,21 @@ class Notifier(LogFollower):
         person = self.log.get_user(claimed.recipient)
         if not person["email"]:
             raise LookupError("NoAddress")
+        if claimed.kind == "digest":
+            if self.summarise is None:
+                raise RuntimeError("no summaries to write a digest from")
+            self.mailer.send(
+                digest_for(
+                    key=key,
+                    notification_key=claimed.key,
+                    person=person,
+                    offices=offices,
+                    summarise=self.summarise,
+                    settings=self.settings.mail,
+                    now=now,
+                )
+            )
+            return
         with self.database.transaction(write=False) as cursor:
             incidents = self.store.incidents(cursor, {str(claimed.incident_id)})
             follow_up = (

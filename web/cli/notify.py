@@ -43,13 +43,20 @@ def notify(once: bool, poll_interval: float) -> None:
     """
     from incidents.errors import InvalidInputError
     from projections.notifications.notifier import Notifier
+    from projections.projector import Projector
+    from projections.queries import ReadModels
 
     try:
         settings, mailer = notifier_parts(notification_settings_from_environment())
     except InvalidInputError as error:
         raise SettingRefused(error.message) from None
     log = open_log()
-    notifier = Notifier(log, settings=settings, mailer=mailer)
+    # Digests read the office summaries kept by the web process or
+    # `incidents project`; this process only reads them.
+    read_models = ReadModels(Projector(log))
+    notifier = Notifier(
+        log, settings=settings, mailer=mailer, summarise=read_models.office_summary
+    )
     if once:
         delivery = notifier.run_once()
         click.echo(f"Sent {delivery.sent} mail(s); {delivery.failed} failed.")
