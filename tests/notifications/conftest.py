@@ -13,7 +13,7 @@ from incidents.application import IncidentLog
 from projections.notifications.mailer import Mailer, parse_smtp_url
 from projections.notifications.messages import MailSettings
 from projections.notifications.notifier import Notifier, NotifierSettings
-from tests.conftest import open_log
+from tests.conftest import DURABLE_STORES, open_log
 from tests.notifications.mailbox import Mailbox
 
 OFFICE = "colombes-aragon"
@@ -80,9 +80,15 @@ def mailbox() -> Iterator[Mailbox]:
         box.stop()
 
 
+@pytest.fixture(params=DURABLE_STORES)
+def store_url(request: pytest.FixtureRequest) -> str:
+    """Return an empty SQLite file, then an empty PostgreSQL database."""
+    return str(request.getfixturevalue(f"{request.param}_url"))
+
+
 @pytest.fixture
-def people_log(sqlite_url: str, opened_logs: list[IncidentLog]) -> IncidentLog:
-    log = open_log(sqlite_url)
+def people_log(store_url: str, opened_logs: list[IncidentLog]) -> IncidentLog:
+    log = open_log(store_url)
     opened_logs.append(log)
     register_people(log)
     return log

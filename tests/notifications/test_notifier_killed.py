@@ -26,11 +26,11 @@ INCIDENTS = str(Path(sys.executable).with_name("incidents"))
 
 
 @pytest.fixture
-def environment(tmp_path, sqlite_url, mailbox) -> dict[str, str]:
+def environment(tmp_path, store_url, mailbox) -> dict[str, str]:
     return {
         **os.environ,
         "INCIDENTS_INSTANCE_PATH": str(tmp_path / "instance"),
-        "INCIDENTS_DATABASE_URL": sqlite_url,
+        "INCIDENTS_DATABASE_URL": store_url,
         "INCIDENTS_SIGNING_KEY_PATH": str(signing_key_path()),
         "INCIDENTS_LEDGER_KEY_PATH": str(ledger_key_path()),
         "INCIDENTS_SMTP_URL": mailbox.url,

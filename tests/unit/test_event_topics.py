@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from eventsourcing.domain import CanMutateAggregate
@@ -10,6 +10,7 @@ from eventsourcing.utils import get_topic, resolve_topic
 
 from incidents.access import OfficeCatalogue, User, UserLogged, user_id
 from incidents.domain import Incident
+from incidents.domain.notification import Notification, notification_id
 
 # The events of the design, by aggregate: their topics are part of the stored data.
 DESIGNED_EVENTS = {
@@ -37,6 +38,13 @@ DESIGNED_EVENTS = {
         "NotificationPreferencesChanged",
     ],
     OfficeCatalogue: ["Created", "OfficeAdded"],
+    Notification: [
+        "NotificationPlanned",
+        "DeliveryAttempted",
+        "NotificationSent",
+        "DeliveryFailed",
+        "NotificationRead",
+    ],
 }
 
 
@@ -102,6 +110,34 @@ def test_no_topic_depends_on_the_module_an_event_lives_in():
         assert event_class.__module__ not in event_class.TOPIC
 
 
+def plan_and_deliver_a_notification(log, incident_id):
+    log.plan_notification(
+        rule="severe_incident",
+        subject=str(incident_id),
+        kind="severe_incident",
+        recipient="alice",
+        channel="mail",
+        office="colombes-aragon",
+        incident_id=incident_id,
+    )
+    key = f"severe_incident:{incident_id}:alice"
+    for outcome in ("failed", "sent"):
+        claimed = log.claim_delivery(
+            notification_id(key),
+            now=datetime.now(UTC) + timedelta(days=1),
+            lease=timedelta(seconds=1),
+            claimant="test",
+            message_id="<m@example.fr>",
+        )
+        if outcome == "failed":
+            log.record_delivery(
+                claimed, error="ConnectionRefusedError", retry_at=datetime.now(UTC)
+            )
+        else:
+            log.record_delivery(claimed)
+    log.mark_notification_read(notification_id(key), reader="alice")
+
+
 def test_a_stored_notification_carries_the_topic_of_its_event(log, payload):
     incident_id = log.report_incident(**payload()).incident["id"]
     log.record_de_escalation(
@@ -132,6 +168,7 @@ def test_a_stored_notification_carries_the_topic_of_its_event(log, payload):
         "alice", actor="alice", changes={"digest": "daily"}
     )
     log.deactivate_user("alice", actor="admin", reason="Départ.")
+    plan_and_deliver_a_notification(log, incident_id)
     user = log.repository.get(user_id("alice"))
     user.reactivate(actor="admin")
     log.save(user)

@@ -27,6 +27,11 @@ DESIGNED_SINCE = frozenset(
     {
         "incidents:User.MailSettingsChanged",
         "incidents:User.NotificationPreferencesChanged",
+        "incidents:Notification.NotificationPlanned",
+        "incidents:Notification.DeliveryAttempted",
+        "incidents:Notification.NotificationSent",
+        "incidents:Notification.DeliveryFailed",
+        "incidents:Notification.NotificationRead",
     }
 )
 INCIDENT_ID = UUID("0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0")

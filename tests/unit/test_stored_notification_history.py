@@ -14,10 +14,12 @@ import pytest
 from eventsourcing.persistence import StoredEvent
 
 from incidents.application import IncidentLog
+from incidents.domain.notification import notification_id
 from tests.unit.conftest import NOW, fast_hasher
 from tests.unit.test_stored_history import DESIGNED_SINCE
 
 STORED = Path(__file__).parent / "data" / "events-stored-with-notifications.json"
+INCIDENT_ID = "5a1e0c2d-3b4f-4e6a-8c7d-9e0f1a2b3c4d"
 
 
 @pytest.fixture
@@ -63,3 +65,18 @@ def test_every_row_decodes_and_the_person_rebuilds_as_left(stored_log, rows):
         "follow_up_overdue": True,
         "digest": "weekly",
     }
+
+
+def test_the_stored_notification_rebuilds_sent_and_read(stored_log):
+    notification = stored_log.get_notification(
+        notification_id(f"severe_incident:{INCIDENT_ID}:paul")
+    )
+
+    assert (notification.kind, notification.recipient) == ("severe_incident", "paul")
+    assert (notification.attempts, notification.sent, notification.read) == (
+        2,
+        True,
+        True,
+    )
+    assert str(notification.incident_id) == INCIDENT_ID
+    assert notification.message_id.startswith("<notification-")
