@@ -60,6 +60,14 @@ def parse_smtp_url(url: str) -> SmtpServer:
     )
 
 
+class UndeliverableError(Exception):
+    """Say why a notification cannot be sent to its recipient now."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 class Mailer:
     """Hand messages to the SMTP server, one connection per batch of messages."""
 
@@ -96,6 +104,8 @@ class Mailer:
 
 def describe_failure(error: BaseException) -> str:
     """Name a failure without the server's words (they may echo an address)."""
+    if isinstance(error, UndeliverableError):
+        return error.reason
     code = getattr(error, "smtp_code", None)
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         codes = sorted({str(answer[0]) for answer in error.recipients.values()})

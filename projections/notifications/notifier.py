@@ -39,7 +39,11 @@ from projections.notifications.digests import (
     digest_recipients,
     due_periods,
 )
-from projections.notifications.mailer import Mailer, describe_failure
+from projections.notifications.mailer import (
+    Mailer,
+    UndeliverableError,
+    describe_failure,
+)
 from projections.notifications.messages import (
     MailSettings,
     alert_message,
@@ -337,8 +341,10 @@ class Notifier(LogFollower):
         if self.mailer is None or self.settings.mail is None:
             raise RuntimeError("no mail server")
         person = self.log.get_user(claimed.recipient)
+        if not person["is_active"]:
+            raise UndeliverableError("RecipientDeactivated")
         if not person["email"]:
-            raise LookupError("NoAddress")
+            raise UndeliverableError("NoAddress")
         if claimed.kind == "digest":
             if self.summarise is None:
                 raise RuntimeError("no summaries to write a digest from")

@@ -192,3 +192,25 @@ def test_a_notification_is_planned_once_per_key_whoever_plans_it(people_log):
         == 1
     )
     assert Notification.NotificationPlanned.TOPIC.endswith("NotificationPlanned")
+
+
+def test_a_recipient_without_an_address_any_more_is_a_failure_named_and_kept(
+    people_log, mailbox, make_notifier
+):
+    notifier = make_notifier(people_log, mailbox)
+    report(people_log, severity=3)
+    notifier.follow()
+    notifier.follow()  # The plans, into the notifier's tables.
+    people_log.change_mail_settings("officer-a", actor="admin", email=None)
+    people_log.deactivate_user("officer-b", actor="admin", reason="Départ.")
+
+    done = notifier.run_once()
+
+    assert (done.sent, done.failed) == (1, 2)
+    assert mailbox.recipients() == ["officer-all@example.fr"]
+    errors = sorted(
+        event["data"]["error"]
+        for event in people_log.iter_history()
+        if event["type"] == "DeliveryFailed"
+    )
+    assert errors == ["NoAddress", "RecipientDeactivated"]
