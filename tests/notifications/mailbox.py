@@ -51,7 +51,10 @@ class Hold:
 class Mailbox:
     """Accept mail on 127.0.0.1, and keep every message in order."""
 
-    def __init__(self) -> None:
+    def __init__(self, **options: Any) -> None:
+        # Passed to aiosmtpd's Controller: TLS contexts, an authenticator...
+        self.options = options
+        self.scheme = "smtps" if "ssl_context" in options else "smtp"
         self.port = free_port()
         self.received: list[Received] = []
         self.hold: Hold | None = None
@@ -61,10 +64,12 @@ class Mailbox:
 
     @property
     def url(self) -> str:
-        return f"smtp://127.0.0.1:{self.port}"
+        return f"{self.scheme}://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self._controller = Controller(
+            self, hostname="127.0.0.1", port=self.port, **self.options
+        )
         self._controller.start()
 
     def stop(self) -> None:
