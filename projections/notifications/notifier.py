@@ -32,7 +32,7 @@ from uuid import UUID
 from incidents.following import LogFollower
 from projections.database import Database
 from projections.days import paris_today
-from projections.facts import read_facts
+from projections.facts import iso, read_facts
 from projections.notifications import rules
 from projections.notifications.digests import (
     digest_for,
@@ -296,8 +296,14 @@ class Notifier(LogFollower):
         delivery = Delivery()
         if self.mailer is None or self.settings.mail is None:
             return delivery
+        start = self.clock()
         with self.database.transaction(write=False) as cursor:
-            candidates = self.store.messages_to_send(cursor, SEND_BATCH)
+            candidates = self.store.messages_to_send(
+                cursor,
+                SEND_BATCH,
+                now=iso(start),
+                claimed_before=iso(start - self.settings.lease),
+            )
         offices: dict[str, str] | None = None
         for candidate in candidates:
             if self._stopping.is_set():

@@ -247,13 +247,21 @@ class NotifierStore:
             [*(values[name] for name in names), message_id],
         )
 
-    def messages_to_send(self, cursor: Cursor, limit: int) -> list[str]:
-        """Return the ids of mail notifications not yet sent, oldest first."""
+    def messages_to_send(
+        self, cursor: Cursor, limit: int, *, now: str, claimed_before: str
+    ) -> list[str]:
+        """Return the ids of mail notifications to try now, oldest first.
+
+        Pending ones, failed ones whose retry time has come, and those claimed
+        before ``claimed_before`` without an outcome (their sender died): a
+        backlog waiting to be retried never hides a newer notification.
+        """
         cursor.execute(
             f"SELECT id FROM {self.name(MESSAGES)} WHERE channel = 'mail' "
-            "AND state IN ('pending', 'sending', 'failed') "
+            "AND (state = 'pending' OR (state = 'failed' AND retry_at <= ?) "
+            "OR (state = 'sending' AND updated_at <= ?)) "
             "ORDER BY created_at, id LIMIT ?",
-            (limit,),
+            (now, claimed_before, limit),
         )
         return [str(row[0]) for row in cursor.fetchall()]
 
