@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from incidents.domain.notification import Notification
+from projections.notifications import notifier as notifier_module
 from tests.notifications.conftest import (
     BASE_URL,
     CONTACT,
@@ -214,3 +215,24 @@ def test_a_recipient_without_an_address_any_more_is_a_failure_named_and_kept(
         if event["type"] == "DeliveryFailed"
     )
     assert errors == ["NoAddress", "RecipientDeactivated"]
+
+
+def test_new_mail_goes_at_once_while_older_failures_wait_for_their_retry(
+    people_log, mailbox, make_notifier, clock, monkeypatch
+):
+    # Fewer candidates per round than failures waiting: they must not hide it.
+    monkeypatch.setattr(notifier_module, "SEND_BATCH", 2)
+    notifier = make_notifier(people_log, mailbox)
+    mailbox.stop()
+    first = report(people_log, severity=3)
+    assert notifier.run_once().failed == len(OFFICERS_OF_OFFICE)
+    mailbox.start()
+
+    second = report(people_log, severity=3)
+    now = notifier.run_once()
+
+    assert (now.sent, now.failed) == (len(OFFICERS_OF_OFFICE), 0)
+    links = [m.get_body(("plain",)).get_content() for m in mailbox.messages()]
+    assert all(str(second) in text and str(first) not in text for text in links)
+    clock.offset = timedelta(minutes=5)
+    assert notifier.run_once().sent == len(OFFICERS_OF_OFFICE)
