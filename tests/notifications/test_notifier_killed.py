@@ -126,3 +126,29 @@ def test_killed_after_a_message_is_accepted_it_comes_again_with_its_message_id(
     doubled = next(key for key, count in ids.items() if count == 2)
     third = mailbox.messages()[2]
     assert third["Message-ID"] == doubled
+
+
+def test_sigterm_stops_the_notifier_cleanly_after_its_work(
+    arranged, environment, mailbox
+):
+    notifier = subprocess.Popen(
+        [INCIDENTS, "notify", "--poll-interval", "0.05"],
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while len(mailbox.received) < 6 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        notifier.send_signal(signal.SIGTERM)
+        _, errors = notifier.communicate(timeout=60)
+    finally:
+        if notifier.poll() is None:
+            notifier.kill()
+            notifier.communicate(timeout=30)
+
+    assert notifier.returncode == 0, errors
+    assert "Stopped at position" in errors
+    assert mailbox.recipients() == sorted(OFFICERS_OF_OFFICE * 2)
