@@ -200,12 +200,17 @@ def test_verification_streams_with_memory_that_does_not_grow_with_the_log(
             return select(start, limit, *args, **kwargs)
 
         log.recorder.select_notifications = counting  # type: ignore[method-assign]
-        tracemalloc.start()
-        try:
-            assert evidence.verify().ok
-            peaks.append(tracemalloc.get_traced_memory()[1])
-        finally:
-            tracemalloc.stop()
+        # tracemalloc counts every thread's allocations: a thread left running by
+        # an earlier test can only add to a peak, so the least of three is kept.
+        measured = []
+        for _ in range(3):
+            tracemalloc.start()
+            try:
+                assert evidence.verify().ok
+                measured.append(tracemalloc.get_traced_memory()[1])
+            finally:
+                tracemalloc.stop()
+        peaks.append(min(measured))
         assert pages["largest"] == 20
         assert pages["count"] > incidents * 3 // 20
 
