@@ -5,10 +5,12 @@ concept: :mod:`~incidents.application.incident_commands` (report an incident and
 act on it), :mod:`~incidents.application.people` (people and their access),
 :mod:`~incidents.application.offices` (the catalogue of offices),
 :mod:`~incidents.application.queries` (incidents, histories, disclosures, the
-whole log), all over :mod:`~incidents.application.store` (the event store, its
-tables and secrets, and saves that retry). Each command loads an aggregate, calls
-one of its methods, and saves the new events; each query returns plain data
-(dicts of primitives, UUIDs, dates and datetimes), never an aggregate.
+whole log), :mod:`~incidents.application.downloads` (who downloaded which
+report or spreadsheet), all over :mod:`~incidents.application.store` (the event
+store, its tables and secrets, and saves that retry). Each command loads an
+aggregate, calls one of its methods, and saves the new events; each query
+returns plain data (dicts of primitives, UUIDs, dates and datetimes), never an
+aggregate.
 """
 
 from __future__ import annotations
@@ -22,10 +24,13 @@ from eventsourcing.application import EventSourcedLog
 
 from incidents.access import (
     DISCLOSURE_LOG_ID,
+    DOWNLOAD_LOG_ID,
     USER_LOG_ID,
     ContactDisclosed,
+    ReportDownloaded,
     UserLogged,
 )
+from incidents.application.downloads import Downloads
 from incidents.application.incident_commands import IncidentCommands, WriteResult
 from incidents.application.offices import load_default_offices
 from incidents.application.people import (
@@ -49,7 +54,7 @@ __all__ = [
 ]
 
 
-class IncidentLog(IncidentCommands, People, Queries):
+class IncidentLog(IncidentCommands, People, Queries, Downloads):
     """Record incidents, people and offices as events, and read them back."""
 
     # Settings are read under this name and PostgreSQL tables are named after it.
@@ -72,4 +77,7 @@ class IncidentLog(IncidentCommands, People, Queries):
         )
         self.disclosure_log: EventSourcedLog[ContactDisclosed] = EventSourcedLog(
             self.events, DISCLOSURE_LOG_ID, ContactDisclosed
+        )
+        self.download_log: EventSourcedLog[ReportDownloaded] = EventSourcedLog(
+            self.events, DOWNLOAD_LOG_ID, ReportDownloaded
         )

@@ -16,14 +16,14 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from eventsourcing.application import Application, LRUCache
+from eventsourcing.application import Application, EventSourcedLog, LRUCache
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
 from eventsourcing.postgres import PostgresFactory
 from eventsourcing.sqlite import SQLiteFactory
 from eventsourcing.utils import Environment
 
 from incidents.credentials import CredentialStore, credential_store_for
-from incidents.errors import StorageUnavailableError
+from incidents.errors import ConcurrentWriteError, StorageUnavailableError
 from incidents.evidence.recorders import open_sealing_recorder
 from incidents.evidence.sealing import LedgerSettings
 from incidents.persistence import (
@@ -189,6 +189,19 @@ class IncidentStore(Application[UUID]):
             renew_connections(self.recorder)
             raise failure from error
         self.write_failure = None
+
+    def _append(self, log: EventSourcedLog[Any], log_id: UUID, **fields: Any) -> None:
+        """Append an event to one of the store's logs, taking the next free place."""
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            event = log.trigger_event(**fields)
+            try:
+                self.save(event)
+            except IntegrityError:
+                # Another writer took this place in the log.
+                self._back_off(attempt)
+                continue
+            return
+        raise ConcurrentWriteError(log_id, MAX_ATTEMPTS)
 
     def _notify(self, recordings: list[Recording[UUID]]) -> None:
         if recordings:

@@ -1,6 +1,7 @@
 """Serve the JSON API under /api/v1, with its OpenAPI document at /api/openapi.json.
 
-One blueprint per resource (offices, incidents, follow-ups, audit, admin); the
+One blueprint per resource (offices, incidents, follow-ups, audit, admin, and
+the spreadsheets); the
 permission table is :mod:`incidents.permissions`, errors are :mod:`.errors`.
 """
 
@@ -9,7 +10,7 @@ from __future__ import annotations
 from flask import Flask
 
 from incidents.errors import IncidentsError
-from web.api import admin, audit, follow_ups, incidents, offices
+from web.api import admin, audit, exports, follow_ups, incidents, offices
 from web.api.auth import SECURITY_SCHEME
 from web.api.errors import Api
 from web.usecases.read_your_writes import ReadModelsBehindError
@@ -43,7 +44,7 @@ def init_api(app: Flask) -> Api:
         SECURITY_SCHEME,
         {"type": "http", "scheme": "bearer", "description": "An API token."},
     )
-    for module in (offices, incidents, follow_ups, audit, admin):
+    for module in (offices, incidents, follow_ups, audit, admin, exports):
         api.register_blueprint(module.blp)
     app.register_error_handler(IncidentsError, api.handle_domain_error)
     app.register_error_handler(ReadModelsBehindError, api.handle_read_models_behind)

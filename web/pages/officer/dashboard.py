@@ -22,10 +22,10 @@ from web import get_read_models
 from web.pages import charts
 from web.pages.auth import allowed
 from web.pages.home import chosen_office, covered_offices
-from web.pages.labels import label
 from web.pages.officer.blueprint import bp, render_filtered
 from web.pages.officer.filters import AsOfFields, day_field, office_choices, valid_range
 from web.pages.officer.formatting import day_text
+from web.usecases.labels import label
 
 WEEKS_SHOWN = 12  # The dashboard's default range: this week and the 11 before.
 MAX_RANGE_DAYS = 366  # At most a year, so at most 54 weeks (Monday to Sunday).

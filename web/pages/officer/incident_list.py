@@ -15,7 +15,6 @@ from incidents.permissions import Action
 from web import get_read_models
 from web.pages.auth import allowed, signed_in_person
 from web.pages.home import covered_offices
-from web.pages.labels import choices
 from web.pages.officer.blueprint import bp, page_links, render_filtered
 from web.pages.officer.filters import (
     FilterForm,
@@ -25,6 +24,7 @@ from web.pages.officer.filters import (
     with_all,
 )
 from web.usecases.bounds import MAX_PAGE
+from web.usecases.labels import choices
 from web.usecases.scope import readable_offices
 
 LIST_PAGE_SIZE = 25
