@@ -378,3 +378,4 @@ def _seal_what_the_follower_left(
     latest = writer.latest_checkpoint()
     if sealed_any or (head.size and latest is None):
         writer.add_checkpoint(sealer.sign(head))
+    sealer.forget()
