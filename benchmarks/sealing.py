@@ -284,6 +284,18 @@ def compare(
             for side in sides
         },
         "figures": figures,
+        "rounds_per_s": {
+            side.label: {
+                **{
+                    phase: [run["per_s"] for run in runs]
+                    for phase, runs in side.runs.items()
+                },
+                "http": [
+                    len(run.latencies) / run.seconds for run in side.http if run.seconds
+                ],
+            }
+            for side in sides
+        },
     }
 
 
