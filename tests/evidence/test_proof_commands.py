@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from incidents.evidence import SIGNING_KEY_FILE, LedgerKey, bundle_verifier
+from incidents.evidence.signing import CheckpointSigner
 from tests.evidence.conftest import Tamper, write_history
 from tests.evidence.test_commands import Instance
 from web.cli import main
@@ -293,6 +294,21 @@ def test_no_proof_from_a_held_checkpoint_changed_after_signing(
     says = refused_in_one_line(commands, changed, tmp_path / "proof.json")
 
     assert "does not match its signature" in says
+
+
+def test_no_proof_from_a_format_1_checkpoint(commands, held, tmp_path):
+    # Signed by the store's own key, but over the chain value, not a tree root.
+    last = json.loads(held.read_text().splitlines()[-1])
+    signer = CheckpointSigner(commands.folder / SIGNING_KEY_FILE)
+    old = signer.sign(
+        size=last["size"], position=last["position"], root=bytes.fromhex(last["chain"])
+    )
+    kept = tmp_path / "format-1.jsonl"
+    kept.write_text(json.dumps(old.to_json()) + "\n")
+
+    says = refused_in_one_line(commands, kept, tmp_path / "proof.json")
+
+    assert "is of format 1" in says
 
 
 def test_no_proof_without_the_signing_key(commands, held, tmp_path):
