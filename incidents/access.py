@@ -402,8 +402,22 @@ class ContactDisclosed(DomainEvent):
 
 register_topic(ContactDisclosed.TOPIC, ContactDisclosed)
 
+
+class ReportDownloaded(DomainEvent):
+    """Record that a person downloaded a report or a spreadsheet, and which."""
+
+    TOPIC = "incidents:ReportDownloaded"
+    actor: str
+    what: str
+    parameters: dict[str, str]
+    channel: str
+
+
+register_topic(ReportDownloaded.TOPIC, ReportDownloaded)
+
 USER_LOG_ID = uuid5(NAMESPACE_URL, "/users")
 DISCLOSURE_LOG_ID = uuid5(NAMESPACE_URL, "/disclosures")
+DOWNLOAD_LOG_ID = uuid5(NAMESPACE_URL, "/downloads")
 OFFICE_CATALOGUE_ID = uuid5(NAMESPACE_URL, "/offices")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ from flask import Flask, current_app
 
 from incidents.application import IncidentLog
 from incidents.bootstrap import open_incident_log
+from incidents.errors import StorageUnavailableError
 from incidents.evidence import Evidence
 from projections.notifications.notifier import Notifier
 from projections.projector import Projector
@@ -38,14 +40,20 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     log = app.config.get("INCIDENT_LOG") or open_incident_log(
         app.config["DATABASE_URL"],
         ledger=ledger_settings(app.config, Path(app.instance_path)),
+        read_only_if_refused=app.config.get("READ_ONLY_IF_REFUSED", False),
     )
     app.extensions["incident_log"] = log
+    if app.config.get("READ_ONLY_IF_REFUSED") and log.read_only_reason is None:
+        # Serving whatever state the store is in: whether it takes writes is
+        # known from the start, and /readyz says so before any write is refused.
+        with contextlib.suppress(StorageUnavailableError):
+            log.check_writable()
     # Made now, so that the first sign-in with an unknown name costs what any
     # other sign-in costs.
     log.dummy_password_hash()
     projector = Projector(log)
     app.extensions["read_models"] = ReadModels(projector)
-    if app.config.get("FOLLOW_LOG", True):
+    if app.config.get("FOLLOW_LOG", True) and log.read_only_reason is None:
         # The embedded default: read models follow the log in this process.
         projector.start()
     notifier_settings, mailer = notifier_parts(app.config)

@@ -14,6 +14,7 @@ from typing import Any
 from flask import Blueprint, current_app
 
 from incidents.errors import StorageUnavailableError
+from incidents.persistence import refusal_cause
 from projections.notifications.queries import NotificationQueries
 
 # Read models further behind the log than this many events are not ready.
@@ -47,6 +48,14 @@ def readyz() -> tuple[dict[str, Any], int]:
             "database": "unreachable",
             "message": "The database does not answer.",
         }, 503
+    if log.read_only_reason is not None:
+        return {
+            "status": "unavailable",
+            "database": "read-only",
+            "cause": log.read_only_reason,
+            "message": "The database could not be opened to write at start: "
+            "reads are served, writes are refused until it takes them again.",
+        }, 503
     if log.write_failure is not None:
         try:
             log.check_writable()
@@ -55,6 +64,7 @@ def readyz() -> tuple[dict[str, Any], int]:
             return {
                 "status": "unavailable",
                 "database": "refusing writes",
+                "cause": refusal_cause(error.reason),
                 "message": "The database answers but refuses writes.",
             }, 503
         logger.info("The database takes writes again")

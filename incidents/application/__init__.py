@@ -6,10 +6,12 @@ act on it), :mod:`~incidents.application.people` (people and their access),
 :mod:`~incidents.application.offices` (the catalogue of offices),
 :mod:`~incidents.application.notifications` (notifications, once per key),
 :mod:`~incidents.application.queries` (incidents, histories, disclosures, the
-whole log), all over :mod:`~incidents.application.store` (the event store, its
-tables and secrets, and saves that retry). Each command loads an aggregate, calls
-one of its methods, and saves the new events; each query returns plain data
-(dicts of primitives, UUIDs, dates and datetimes), never an aggregate.
+whole log), :mod:`~incidents.application.downloads` (who downloaded which
+report or spreadsheet), all over :mod:`~incidents.application.store` (the event
+store, its tables and secrets, and saves that retry). Each command loads an
+aggregate, calls one of its methods, and saves the new events; each query
+returns plain data (dicts of primitives, UUIDs, dates and datetimes), never an
+aggregate.
 """
 
 from __future__ import annotations
@@ -23,10 +25,13 @@ from eventsourcing.application import EventSourcedLog
 
 from incidents.access import (
     DISCLOSURE_LOG_ID,
+    DOWNLOAD_LOG_ID,
     USER_LOG_ID,
     ContactDisclosed,
+    ReportDownloaded,
     UserLogged,
 )
+from incidents.application.downloads import Downloads
 from incidents.application.incident_commands import IncidentCommands, WriteResult
 from incidents.application.notifications import Notifications
 from incidents.application.offices import load_default_offices
@@ -51,7 +56,7 @@ __all__ = [
 ]
 
 
-class IncidentLog(IncidentCommands, People, Notifications, Queries):
+class IncidentLog(IncidentCommands, People, Notifications, Queries, Downloads):
     """Record incidents, people and offices as events, and read them back."""
 
     # Settings are read under this name and PostgreSQL tables are named after it.
@@ -74,4 +79,7 @@ class IncidentLog(IncidentCommands, People, Notifications, Queries):
         )
         self.disclosure_log: EventSourcedLog[ContactDisclosed] = EventSourcedLog(
             self.events, DISCLOSURE_LOG_ID, ContactDisclosed
+        )
+        self.download_log: EventSourcedLog[ReportDownloaded] = EventSourcedLog(
+            self.events, DOWNLOAD_LOG_ID, ReportDownloaded
         )

@@ -209,7 +209,22 @@ ROUTES = [
     Route(
         "follow-up board", "GET", "/follow-ups", query=lambda a: {"office": a["office"]}
     ),
+    Route(
+        "incidents csv",
+        "GET",
+        "/incidents.csv",
+        query=lambda a: {"office": a["office"]},
+    ),
+    Route(
+        "incidents xlsx",
+        "GET",
+        "/incidents.xlsx",
+        query=lambda a: {"office": a["office"]},
+    ),
+    Route("summary csv", "GET", "/offices/{office}/summary.csv"),
+    Route("summary xlsx", "GET", "/offices/{office}/summary.xlsx"),
     Route("audit events", "GET", "/audit/events"),
+    Route("audit downloads", "GET", "/audit/downloads"),
     Route("audit disclosures", "GET", "/audit/disclosures"),
     Route("audit checkpoints", "GET", "/audit/checkpoints"),
     Route("audit verify", "GET", "/audit/verify"),
@@ -297,7 +312,12 @@ EXPECTED: dict[str, tuple[tuple[int, int], ...]] = {
     "office summary": READ,
     "office timeline": READ,
     "follow-up board": FILTER,
+    "incidents csv": FILTER,
+    "incidents xlsx": FILTER,
+    "summary csv": READ,
+    "summary xlsx": READ,
     "audit events": ((403, 403), (403, 403), (200, 200), (403, 403)),
+    "audit downloads": ((403, 403), (403, 403), (200, 200), (403, 403)),
     "audit disclosures": ((403, 403), (403, 403), (200, 200), (403, 403)),
     "audit checkpoints": ((403, 403), (403, 403), (200, 200), (403, 403)),
     "audit verify": ((403, 403), (403, 403), (200, 200), (403, 403)),
@@ -381,11 +401,12 @@ def test_every_route_answers_every_role_as_the_contract_says(
         assert matrix_api.head() == head, "a refused request wrote to the log"
     else:
         assert response.status_code == expected, response.get_json()
-        # A read may only record that it showed a contact (the disclosure log).
+        # A read may only record that it showed a contact (the disclosure log)
+        # or that a file was downloaded (the download log).
         written = {
             event["type"]
             for event in matrix_api.log.iter_history(start=head + 1)
-            if event["type"] != "ContactDisclosed"
+            if event["type"] not in {"ContactDisclosed", "ReportDownloaded"}
         }
         if route.method == "GET":
             assert not written, "only writes write"

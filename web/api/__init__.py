@@ -1,6 +1,7 @@
 """Serve the JSON API under /api/v1, with its OpenAPI document at /api/openapi.json.
 
-One blueprint per resource (offices, incidents, follow-ups, audit, admin); the
+One blueprint per resource (offices, incidents, follow-ups, audit, admin, and
+the spreadsheets); the
 permission table is :mod:`incidents.permissions`, errors are :mod:`.errors`.
 """
 
@@ -12,6 +13,7 @@ from incidents.errors import IncidentsError
 from web.api import (
     admin,
     audit,
+    exports,
     follow_ups,
     incidents,
     me,
@@ -59,6 +61,7 @@ def init_api(app: Flask) -> Api:
         admin,
         me,
         notifications,
+        exports,
     ):
         api.register_blueprint(module.blp)
     app.register_error_handler(IncidentsError, api.handle_domain_error)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import click
+from eventsourcing.persistence import PersistenceError
 
 from web.cli import (
     backups,
@@ -17,7 +20,7 @@ from web.cli import (
     serving,
     tokens,
 )
-from web.cli.common import Group
+from web.cli.common import Group, StoreUnusable
 from web.cli.failures import describe
 
 # The commands that run until stopped, and log as a service does.
@@ -35,6 +38,9 @@ class CommandLine(Group):
         except Exception as error:
             if ctx.params.get("debug"):
                 raise
+            if isinstance(error, sqlite3.Error | PersistenceError):
+                # The database refused (a full disk, a read-only file): exit 3.
+                raise StoreUnusable(describe(error)) from None
             raise click.ClickException(describe(error)) from None
 
 

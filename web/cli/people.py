@@ -97,7 +97,7 @@ def add_user(
 @reports_errors
 def list_users() -> None:
     """List every person: name, role, offices, state and API tokens."""
-    people = open_log().list_users()
+    people = open_log(reading=True).list_users()
     for user in people:
         state = "active" if user["is_active"] else "deactivated"
         click.echo(

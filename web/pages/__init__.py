@@ -20,8 +20,9 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
 
 from incidents.vocabulary import Role
-from web.pages import auth, bell, errors, home, i18n, labels, security
+from web.pages import auth, bell, errors, home, i18n, security
 from web.pages.throttle import throttle_for
+from web.usecases import labels
 
 csrf = CSRFProtect()
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

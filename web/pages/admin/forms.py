@@ -36,7 +36,7 @@ from incidents.application import PASSWORD_MAX, PASSWORD_MIN
 from incidents.errors import InvalidInputError
 from incidents.vocabulary import Role
 from web import get_incident_log
-from web.pages import labels
+from web.usecases import labels
 
 ROLE_CODES = [role.value for role in Role]
 

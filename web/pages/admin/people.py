@@ -10,7 +10,6 @@ from flask_login import current_user
 from incidents.errors import InvalidInputError, UserAlreadyExistsError
 from incidents.permissions import Action
 from web import get_incident_log
-from web.pages import labels
 from web.pages.admin.blueprint import bp
 from web.pages.admin.changes import (
     change_person,
@@ -28,6 +27,7 @@ from web.pages.admin.forms import (
     mark_refused,
 )
 from web.pages.auth import allowed
+from web.usecases import labels
 
 
 @bp.route("/personnes", methods=["GET", "POST"])

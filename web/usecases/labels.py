@@ -1,4 +1,6 @@
-"""Give every code of the vocabulary its label on the pages (French source).
+"""Give every code of the vocabulary its label, on the pages and in spreadsheets.
+
+French is the source; English comes from the pages' catalog.
 
 Codes are stable API values (:mod:`incidents.vocabulary`); labels are UI text,
 translated like any other string. A test checks that every code has one.
@@ -172,6 +174,7 @@ EVENT_TYPE: Labels = MappingProxyType(
         "TokenRevoked": _l("Jeton révoqué"),
         "UserLogged": _l("Personne inscrite à la liste"),
         "ContactDisclosed": _l("Coordonnées consultées"),
+        "ReportDownloaded": _l("Rapport ou tableur téléchargé"),
         "OfficeAdded": _l("Bureau ajouté"),
         "Created": _l("Création"),
         "MailSettingsChanged": _l("Adresse ou langue changée"),
