@@ -21,6 +21,18 @@ from incidents.errors import (
 )
 from incidents.vocabulary import Role
 
+LANGUAGES = ("fr", "en")
+EMAIL_MAX = 254
+DIGEST_CHOICES = ("daily", "weekly", "off")
+# What a person receives when they never chose: every alert, no digest.
+DEFAULT_PREFERENCES: dict[str, bool | str] = {
+    "severe_incident": True,
+    "escalation": True,
+    "follow_up_overdue": True,
+    "digest": "off",
+}
+ALERT_KINDS = ("severe_incident", "escalation", "follow_up_overdue")
+
 # Auditors and admins see every office whatever their scope says.
 ROLES_WITH_EVERY_OFFICE = frozenset({Role.AUDITOR.value, Role.ADMIN.value})
 NAME_PATTERN = "lower-case letters, digits, dots, dashes or underscores"
@@ -29,6 +41,64 @@ NAME_PATTERN = "lower-case letters, digits, dots, dashes or underscores"
 def user_id(name: str) -> UUID:
     """Return the id of the user with this name (names are unique)."""
     return uuid5(NAMESPACE_URL, f"/users/{name}")
+
+
+def check_email(email: object) -> str | None:
+    """Return a plausible e-mail address, or None for none; refuse anything else.
+
+    Only the shape is checked (one ``@``, a dotted domain, no spaces or line
+    breaks, which could forge a mail header): the mail server says the rest.
+    """
+    if email is None or email == "":
+        return None
+    if not isinstance(email, str):
+        raise InvalidInputError.field("email", "Give an e-mail address as text.")
+    local, at, domain = email.partition("@")
+    if (
+        len(email) > EMAIL_MAX
+        or not at
+        or not local
+        or "@" in domain
+        or "." not in domain.strip(".")
+        or any(char.isspace() or ord(char) < 32 for char in email)
+    ):
+        raise InvalidInputError.field(
+            "email", "This is not an e-mail address such as name@example.fr."
+        )
+    return email
+
+
+def check_language(language: object) -> str:
+    """Return ``fr`` or ``en``; refuse any other language."""
+    if language not in LANGUAGES:
+        raise InvalidInputError.field(
+            "language", f"Write one of {', '.join(LANGUAGES)}, not {language!r}."
+        )
+    return str(language)
+
+
+def check_preferences(
+    current: dict[str, bool | str], changes: dict[str, object]
+) -> dict[str, bool | str]:
+    """Return the preferences with the changes applied; refuse unknown or bad ones."""
+    errors: dict[str, list[str]] = {}
+    checked = dict(current)
+    for key, value in changes.items():
+        if key in ALERT_KINDS:
+            if not isinstance(value, bool):
+                errors[key] = ["Write true or false."]
+                continue
+        elif key == "digest":
+            if value not in DIGEST_CHOICES:
+                errors[key] = [f"Write one of {', '.join(DIGEST_CHOICES)}."]
+                continue
+        else:
+            errors[key] = ["Unknown preference."]
+            continue
+        checked[key] = value
+    if errors:
+        raise InvalidInputError(errors)
+    return checked
 
 
 def check_user_name(name: object) -> str:
@@ -80,6 +150,20 @@ class User(Aggregate):
 
     class Reactivated(Event):
         TOPIC = "incidents:User.Reactivated"
+        actor: str
+
+    class MailSettingsChanged(Event):
+        TOPIC = "incidents:User.MailSettingsChanged"
+        email: str | None
+        language: str
+        actor: str
+
+    class NotificationPreferencesChanged(Event):
+        TOPIC = "incidents:User.NotificationPreferencesChanged"
+        severe_incident: bool
+        escalation: bool
+        follow_up_overdue: bool
+        digest: str
         actor: str
 
     class TokenIssued(Event):
@@ -135,6 +219,63 @@ class User(Aggregate):
         self.offices = offices
         self.is_active = True
         self.tokens: dict[UUID, str] = {}
+        self.email: str | None = None
+        self.language = "fr"
+        self.preferences: dict[str, bool | str] = dict(DEFAULT_PREFERENCES)
+
+    def change_mail_settings(
+        self, *, actor: str, email: object = ..., language: object = ...
+    ) -> None:
+        """Change where and in which language the person is written to.
+
+        A value left out (``...``) is kept; ``email=None`` removes the address.
+        """
+        checked_email = self.email if email is ... else check_email(email)
+        checked_language = (
+            self.language if language is ... else check_language(language)
+        )
+        if (checked_email, checked_language) == (self.email, self.language):
+            raise NothingToChangeError(f"{self.name}'s mail settings are unchanged.")
+        self._change_mail_settings(
+            email=checked_email, language=checked_language, actor=actor
+        )
+
+    @event(MailSettingsChanged)
+    def _change_mail_settings(
+        self, *, email: str | None, language: str, actor: str
+    ) -> None:
+        self.email = email
+        self.language = language
+
+    def change_preferences(self, *, actor: str, changes: dict[str, object]) -> None:
+        """Change which notifications the person receives, and how often a digest."""
+        checked = check_preferences(self.preferences, changes)
+        if checked == self.preferences:
+            raise NothingToChangeError(f"{self.name}'s preferences are unchanged.")
+        self._change_preferences(
+            severe_incident=bool(checked["severe_incident"]),
+            escalation=bool(checked["escalation"]),
+            follow_up_overdue=bool(checked["follow_up_overdue"]),
+            digest=str(checked["digest"]),
+            actor=actor,
+        )
+
+    @event(NotificationPreferencesChanged)
+    def _change_preferences(
+        self,
+        *,
+        severe_incident: bool,
+        escalation: bool,
+        follow_up_overdue: bool,
+        digest: str,
+        actor: str,
+    ) -> None:
+        self.preferences = {
+            "severe_incident": severe_incident,
+            "escalation": escalation,
+            "follow_up_overdue": follow_up_overdue,
+            "digest": digest,
+        }
 
     def change_role(self, *, actor: str, role: object) -> None:
         """Give the person another role."""
@@ -227,6 +368,9 @@ class User(Aggregate):
             "role": self.role,
             "offices": None if self.offices is None else list(self.offices),
             "is_active": self.is_active,
+            "email": self.email,
+            "language": self.language,
+            "notification_preferences": dict(self.preferences),
             "tokens": [
                 {"id": token_id, "label": label}
                 for token_id, label in self.tokens.items()
@@ -258,8 +402,22 @@ class ContactDisclosed(DomainEvent):
 
 register_topic(ContactDisclosed.TOPIC, ContactDisclosed)
 
+
+class ReportDownloaded(DomainEvent):
+    """Record that a person downloaded a report or a spreadsheet, and which."""
+
+    TOPIC = "incidents:ReportDownloaded"
+    actor: str
+    what: str
+    parameters: dict[str, str]
+    channel: str
+
+
+register_topic(ReportDownloaded.TOPIC, ReportDownloaded)
+
 USER_LOG_ID = uuid5(NAMESPACE_URL, "/users")
 DISCLOSURE_LOG_ID = uuid5(NAMESPACE_URL, "/disclosures")
+DOWNLOAD_LOG_ID = uuid5(NAMESPACE_URL, "/downloads")
 OFFICE_CATALOGUE_ID = uuid5(NAMESPACE_URL, "/offices")
 
 

@@ -83,6 +83,12 @@ class IncidentNotFoundError(NotFoundError):
         self.incident_id = incident_id
 
 
+class NotificationNotFoundError(NotFoundError):
+    def __init__(self, notification_id: UUID) -> None:
+        super().__init__(f"Notification {notification_id} not found.")
+        self.notification_id = notification_id
+
+
 class FollowUpNotFoundError(NotFoundError):
     def __init__(self, incident_id: UUID, follow_up_id: UUID) -> None:
         super().__init__(

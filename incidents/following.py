@@ -34,6 +34,11 @@ class LogFollower(ABC):
     def step(self) -> int:
         """Do the work the log calls for now; return how many events it took."""
 
+    @property
+    def following(self) -> bool:
+        """Tell whether a thread of this process follows the log."""
+        return self._thread is not None
+
     def start(self, *, poll_interval: float = 0.5) -> None:
         """Follow the log in a background thread, woken by every local save."""
         if self._thread is not None:

@@ -16,8 +16,8 @@ import json
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
-from urllib.parse import parse_qs, unquote, urlsplit
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from eventsourcing.persistence import InterfaceError, OperationalError
 from eventsourcing.postgres import PostgresApplicationRecorder
@@ -31,9 +31,8 @@ if TYPE_CHECKING:
 
 # How long a writer waits for SQLite's lock before giving up, in seconds.
 SQLITE_LOCK_TIMEOUT = "10"
-# How long a request waits for a PostgreSQL connection from the pool, in seconds.
-# eventsourcing tries most reads and writes 10 times: while the server is down, a
-# request fails after about 10 times this long.
+# How long eventsourcing's pool waits for a PostgreSQL connection, in seconds
+# (store.py then shortens each request's wait to POSTGRES_POOL_WAIT_SECONDS).
 POSTGRES_POOL_WAIT = "1"
 
 # libpq's connection parameters that a PostgreSQL URL may carry, passed to every
@@ -69,6 +68,19 @@ LIBPQ_PARAMETERS = frozenset(
 # Without a connect_timeout of its own, a connection to a server that does not
 # answer gives up after this many seconds (libpq would wait for the network).
 DEFAULT_CONNECT_TIMEOUT = "2"
+# And a server that vanishes without closing its connections (a host down, the
+# network cut) is noticed within seconds, not after the system's TCP timeouts
+# (minutes): data it does not acknowledge within 2 s, or an idle connection it
+# no longer answers, break the connection. Its kernel acknowledges both while
+# a long query runs, so no slow query is cut. Each gives way to the URL's own.
+DEFAULT_CONNECTION_PARAMETERS = {
+    "connect_timeout": DEFAULT_CONNECT_TIMEOUT,
+    "tcp_user_timeout": "2000",
+    "keepalives": "1",
+    "keepalives_idle": "2",
+    "keepalives_interval": "1",
+    "keepalives_count": "2",
+}
 # Where the environment carries them to the store (store.py), as JSON.
 CONNECTION_PARAMETERS = "INCIDENTS_POSTGRES_CONNECTION_PARAMETERS"
 SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
@@ -97,6 +109,30 @@ def environment_for(database_url: str) -> dict[str, str]:
     if scheme in {"postgresql", "postgres"}:
         return _postgres_environment(database_url)
     raise _invalid(database_url, "use sqlite:///..., postgresql://... or memory://")
+
+
+def read_only_environment(database_url: str) -> dict[str, str]:
+    """Return the environment that opens a SQLite store to read it only.
+
+    For a store that refuses writes from the start (a full disk, a read-only
+    file or medium): SQLite then never writes, and never creates the
+    write-ahead log's index either, which a full disk or a read-only medium
+    would refuse. While the log beside the file holds recent writes, its index
+    is needed to read them, so the file is opened read-only with it; with no
+    such log every write is in the file itself, read as it is (``immutable``).
+    """
+    path = sqlite_path(database_url)
+    if path is None:
+        raise ValueError(f"Only a SQLite store opens read-only: {redact(database_url)}")
+    wal = path.with_name(path.name + "-wal")
+    holds_writes = wal.is_file() and wal.stat().st_size > 0
+    flags = "mode=ro" if holds_writes else "mode=ro&immutable=1"
+    return {
+        **environment_for(database_url),
+        "SQLITE_DBNAME": f"file:{quote(str(path.resolve()))}?{flags}",
+        # Nothing is created: the tables are there already.
+        "CREATE_TABLE": "n",
+    }
 
 
 def sqlite_path(database_url: str) -> Path | None:
@@ -137,7 +173,7 @@ def _postgres_environment(database_url: str) -> dict[str, str]:
         if len(values) > 1:
             raise _invalid(database_url, f"give {key!r} once")
     connection = {key: values[0] for key, values in query.items() if key != "schema"}
-    connection.setdefault("connect_timeout", DEFAULT_CONNECT_TIMEOUT)
+    connection = {**DEFAULT_CONNECTION_PARAMETERS, **connection}
     env = {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
         "POSTGRES_DBNAME": unquote(dbname),
@@ -172,6 +208,22 @@ def connection_parameters(env: Mapping[str, str]) -> dict[str, str]:
     """Return the libpq parameters that a store's environment carries."""
     parameters: dict[str, str] = json.loads(env.get(CONNECTION_PARAMETERS) or "{}")
     return parameters
+
+
+FULL_DISK = "the disk is full"
+READ_ONLY_FILE = "the database file or its folder is read-only"
+
+
+def refusal_cause(reason: str) -> str:
+    """Name the cause of a refused write in a few words, without paths or data."""
+    text = reason.lower()
+    if "full" in text or "no space" in text:
+        return FULL_DISK
+    if "disk i/o" in text:
+        return "the disk cannot be written (full or failing)"
+    if "readonly" in text or "read-only" in text:
+        return READ_ONLY_FILE
+    return "the database refuses writes"
 
 
 def storage_unavailable(
@@ -219,6 +271,26 @@ def probe_writes(recorder: ApplicationRecorder) -> None:
                 f"INSERT INTO {table} AS probe (id, probes) VALUES (1, 1) "  # noqa: S608
                 "ON CONFLICT (id) DO UPDATE SET probes = probe.probes + 1"
             )
+
+
+def renew_connections(recorder: ApplicationRecorder) -> None:
+    """Have a SQLite store open its file anew for every later request.
+
+    SQLite opens a file it may not write (a read-only or immutable file) to read
+    only, and the connection stays so after the file becomes writable again:
+    pooled connections made during such a fault would refuse writes forever.
+    Idle ones are closed now, those in use when they are given back.
+    """
+    if not isinstance(recorder, SQLiteApplicationRecorder):
+        return
+    pool: Any = recorder.datastore.pool
+    # eventsourcing's pool has no public way to do this: its own max-age timer
+    # marks a connection closing the same way.
+    with pool._put_condition:
+        for connection in list(pool._in_use.values()):
+            connection._closing.set()
+        while pool._pool:
+            pool._pool.popleft().close()
 
 
 def _invalid(database_url: str, hint: str) -> InvalidInputError:

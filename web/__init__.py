@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -10,13 +11,16 @@ from flask import Flask, current_app
 
 from incidents.application import IncidentLog
 from incidents.bootstrap import open_incident_log
+from incidents.errors import StorageUnavailableError
 from incidents.evidence import Evidence
+from projections.notifications.notifier import Notifier
 from projections.projector import Projector
 from projections.queries import ReadModels
 from web import docs, fault_log, health, logs, metrics
 from web.config import (
     default_instance_path,
     ledger_settings,
+    notifier_parts,
     settings_from_environment,
 )
 
@@ -36,16 +40,35 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     log = app.config.get("INCIDENT_LOG") or open_incident_log(
         app.config["DATABASE_URL"],
         ledger=ledger_settings(app.config, Path(app.instance_path)),
+        read_only_if_refused=app.config.get("READ_ONLY_IF_REFUSED", False),
     )
     app.extensions["incident_log"] = log
+    if app.config.get("READ_ONLY_IF_REFUSED") and log.read_only_reason is None:
+        # Serving whatever state the store is in: whether it takes writes is
+        # known from the start, and /readyz says so before any write is refused.
+        with contextlib.suppress(StorageUnavailableError):
+            log.check_writable()
     # Made now, so that the first sign-in with an unknown name costs what any
     # other sign-in costs.
     log.dummy_password_hash()
     projector = Projector(log)
     app.extensions["read_models"] = ReadModels(projector)
-    if app.config.get("FOLLOW_LOG", True):
+    if app.config.get("FOLLOW_LOG", True) and log.read_only_reason is None:
         # The embedded default: read models follow the log in this process.
         projector.start()
+    notifier_settings, mailer = notifier_parts(app.config)
+    notifier = Notifier(
+        log,
+        projector.database,
+        settings=notifier_settings,
+        mailer=mailer,
+        summarise=app.extensions["read_models"].office_summary,
+    )
+    app.extensions["notifier"] = notifier
+    # settings_from_environment always says (on by default); a test config that
+    # does not ask for it gets no thread writing to its log behind its back.
+    if app.config.get("NOTIFY", False):
+        notifier.start()
     # Every event is sealed into the ledger by the write that stores it.
     app.extensions["evidence"] = Evidence(log)
 
@@ -68,6 +91,12 @@ def get_evidence() -> Evidence:
     """Return the tamper evidence of the current application."""
     evidence: Evidence = current_app.extensions["evidence"]
     return evidence
+
+
+def get_notifier() -> Notifier:
+    """Return the notifier of the current application (its tables, its lag)."""
+    notifier: Notifier = current_app.extensions["notifier"]
+    return notifier
 
 
 def get_read_models() -> ReadModels:

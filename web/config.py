@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,9 @@ from incidents.errors import InvalidInputError
 from incidents.evidence.row_macs import LEDGER_KEY_FILE
 from incidents.evidence.sealing import LedgerSettings
 from incidents.evidence.signing import SIGNING_KEY_FILE
+from projections.notifications.mailer import Mailer, parse_smtp_url
+from projections.notifications.messages import MailSettings
+from projections.notifications.notifier import NotifierSettings
 
 DATABASE_FILE = "incidents.sqlite3"
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
@@ -19,6 +23,8 @@ TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 FALSE_WORDS = frozenset({"0", "false", "no", "off"})
 # Requests one web process answers at once (waitress threads).
 SERVE_THREADS = 8
+# Where links in messages point when INCIDENTS_BASE_URL is not set: `make run`.
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 
 
 def default_instance_path() -> Path:
@@ -57,7 +63,63 @@ def settings_from_environment(instance_path: Path) -> dict[str, Any]:
         "FOLLOW_LOG": flag("INCIDENTS_FOLLOW_LOG", default=True),
         # /metrics answers only this bearer token, and is not served without it.
         "METRICS_TOKEN": os.environ.get("INCIDENTS_METRICS_TOKEN") or None,
+        # 0 when `incidents notify` sends the notifications in a process of its own.
+        "NOTIFY": flag("INCIDENTS_NOTIFY", default=True),
+        **notification_settings_from_environment(),
     }
+
+
+def notification_settings_from_environment() -> dict[str, Any]:
+    """Return the notifier's settings named by ``INCIDENTS_*`` variables."""
+    return {
+        "SMTP_URL": os.environ.get("INCIDENTS_SMTP_URL") or None,
+        "MAIL_FROM": os.environ.get("INCIDENTS_MAIL_FROM") or None,
+        "BASE_URL": os.environ.get("INCIDENTS_BASE_URL") or DEFAULT_BASE_URL,
+        "DIGEST_HOUR": whole_number("INCIDENTS_DIGEST_HOUR", default=7, low=0, high=23),
+        "NOTIFY_MIN_SEVERITY": whole_number(
+            "INCIDENTS_NOTIFY_MIN_SEVERITY", default=3, low=0, high=4
+        ),
+        "NOTIFY_LEASE_SECONDS": whole_number(
+            "INCIDENTS_NOTIFY_LEASE_SECONDS", default=120, low=1, high=86_400
+        ),
+        "NOTIFY_RETRY_SECONDS": whole_number(
+            "INCIDENTS_NOTIFY_RETRY_SECONDS", default=30, low=1, high=3600
+        ),
+    }
+
+
+def notifier_parts(
+    settings: Mapping[str, Any],
+) -> tuple[NotifierSettings, Mailer | None]:
+    """Return the notifier's settings and its mailer (``None``: no e-mail)."""
+    smtp_url = settings.get("SMTP_URL")
+    mailer = None
+    mail = None
+    if smtp_url:
+        mailer = Mailer(parse_smtp_url(smtp_url))
+        mail_from = settings.get("MAIL_FROM")
+        if not mail_from or "@" not in mail_from:
+            raise InvalidInputError.field(
+                "INCIDENTS_MAIL_FROM",
+                "Name the sender of the notifications, such as "
+                "incidents@example.fr (INCIDENTS_SMTP_URL is set).",
+            )
+        mail = MailSettings(
+            mail_from=mail_from,
+            base_url=settings.get("BASE_URL") or DEFAULT_BASE_URL,
+        )
+    return (
+        NotifierSettings(
+            min_severity=int(settings.get("NOTIFY_MIN_SEVERITY", 3)),
+            mail=mail,
+            digest_hour=int(settings.get("DIGEST_HOUR", 7)),
+            lease=timedelta(seconds=int(settings.get("NOTIFY_LEASE_SECONDS", 120))),
+            retry_first=timedelta(
+                seconds=int(settings.get("NOTIFY_RETRY_SECONDS", 30))
+            ),
+        ),
+        mailer,
+    )
 
 
 def ledger_settings(

@@ -4,7 +4,8 @@ A full disk or a stopped database refuses every request until it is fixed: one
 log line with the cause's chain per refusal would fill the disk further (17 MB
 in 20 s was measured). So the first refusal of a cause is logged with its chain,
 the next ones are counted and summed up in one line a minute, and the first
-answer that is not a 503 afterwards says the fault is over.
+answer that is not a 5xx afterwards says the fault is over. A fault of writes (a
+full disk, a read-only file) lets reads through: only a write served ends it.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ import threading
 import time
 from collections.abc import Callable
 
-from flask import Flask, Response, current_app
+from flask import Flask, Response, current_app, request
 
 SUMMARY_EVERY_SECONDS = 60.0
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +36,7 @@ class FaultLog:
         self._clock = clock
         self._lock = threading.Lock()
         self._reason: str | None = None
+        self._of_writes = False
         self._total = 0
         self._unreported = 0
         self._reported_at = 0.0
@@ -43,7 +46,9 @@ class FaultLog:
         """Tell whether a fault is going on."""
         return self._reason is not None
 
-    def refused(self, reason: str, error: BaseException) -> None:
+    def refused(
+        self, reason: str, error: BaseException, *, writing: bool = True
+    ) -> None:
         """Note one request refused for ``reason``; log it if the fault is new."""
         with self._lock:
             now = self._clock()
@@ -51,6 +56,7 @@ class FaultLog:
                 self._summarise(now)
                 self._reason, self._total, self._unreported = reason, 0, 0
                 self._reported_at = now
+                self._of_writes = writing
                 logger.error(
                     "The database cannot serve requests: %s", reason, exc_info=error
                 )
@@ -59,12 +65,12 @@ class FaultLog:
             if now - self._reported_at >= self.every:
                 self._summarise(now)
 
-    def served(self) -> None:
-        """Note a request served: a fault going on is over."""
-        if self._reason is None:
+    def served(self, *, writing: bool = True) -> None:
+        """Note a request served: a fault going on is over, unless reads only pass."""
+        if self._reason is None or (self._of_writes and not writing):
             return
         with self._lock:
-            if self._reason is None:
+            if self._reason is None or (self._of_writes and not writing):
                 return
             self._summarise(self._clock())
             logger.warning(
@@ -101,5 +107,5 @@ def fault_log() -> FaultLog:
 
 def _served(response: Response) -> Response:
     if response.status_code < 500:
-        fault_log().served()
+        fault_log().served(writing=request.method not in SAFE_METHODS)
     return response

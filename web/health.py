@@ -14,6 +14,8 @@ from typing import Any
 from flask import Blueprint, current_app
 
 from incidents.errors import StorageUnavailableError
+from incidents.persistence import refusal_cause
+from projections.notifications.queries import NotificationQueries
 
 # Read models further behind the log than this many events are not ready.
 READY_MAX_LAG = 1000
@@ -46,6 +48,14 @@ def readyz() -> tuple[dict[str, Any], int]:
             "database": "unreachable",
             "message": "The database does not answer.",
         }, 503
+    if log.read_only_reason is not None:
+        return {
+            "status": "unavailable",
+            "database": "read-only",
+            "cause": log.read_only_reason,
+            "message": "The database could not be opened to write at start: "
+            "reads are served, writes are refused until it takes them again.",
+        }, 503
     if log.write_failure is not None:
         try:
             log.check_writable()
@@ -54,6 +64,7 @@ def readyz() -> tuple[dict[str, Any], int]:
             return {
                 "status": "unavailable",
                 "database": "refusing writes",
+                "cause": refusal_cause(error.reason),
                 "message": "The database answers but refuses writes.",
             }, 503
         logger.info("The database takes writes again")
@@ -63,5 +74,29 @@ def readyz() -> tuple[dict[str, Any], int]:
         "status": "ok" if ready else "lagging",
         "database": "ok",
         "read_models": {"head": head, "position": position, "lag": lag},
+        "notifier": _notifier(head),
         "max_lag": max_lag,
     }, 200 if ready else 503
+
+
+def _notifier(head: int) -> dict[str, Any]:
+    """Say how far the notifier is behind, and what mail waits (never unready).
+
+    A mail server that is down delays mail, not the service: it shows here and
+    on the admin's list of sends, and does not make the process unready.
+    """
+    notifier = current_app.extensions["notifier"]
+    try:
+        status = NotificationQueries(notifier.database).status()
+    except Exception:  # Its tables unreadable: say so, and serve on.
+        logger.exception("The notifier's tables do not answer")
+        return {"status": "unknown"}
+    return {
+        "head": head,
+        "position": status.position,
+        "lag": max(head - status.position, 0),
+        "pending": status.pending,
+        "failed": status.failed,
+        "mail": notifier.mail_enabled,
+        "in_this_process": notifier.following,
+    }

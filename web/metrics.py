@@ -22,6 +22,8 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from projections.notifications.queries import NotificationQueries
+
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Latency buckets in seconds: a report takes a few milliseconds, a slow page 1 s.
@@ -78,16 +80,31 @@ class _StoreCollector(Collector):
             "incidents_checkpoint_age_seconds",
             "Seconds since the newest signed checkpoint of the history.",
         )
+        notifier_lag = GaugeMetricFamily(
+            "incidents_notifier_lag_events",
+            "Events stored but not yet read by the notifier.",
+        )
+        unsent = GaugeMetricFamily(
+            "incidents_notifications_unsent",
+            "Mail notifications not yet sent, by state (pending or failed).",
+            labels=["state"],
+        )
         extensions = self.app.extensions
         try:
             head = extensions["incident_log"].recorder.max_notification_id() or 0
             position = extensions["read_models"].projector.position()
             lag.add_metric([], max(head - position, 0))
             checkpoints = extensions["evidence"].checkpoints()
+            status = NotificationQueries(extensions["notifier"].database).status()
+            notifier_lag.add_metric([], max(head - status.position, 0))
+            unsent.add_metric(["pending"], status.pending)
+            unsent.add_metric(["failed"], status.failed)
         except Exception:  # A scrape must answer even when the store does not.
             logger.warning("Metrics could not read the store", exc_info=True)
             return
         yield lag
+        yield notifier_lag
+        yield unsent
         if checkpoints:
             signed = datetime.fromisoformat(checkpoints[-1].time)
             age.add_metric([], (datetime.now(UTC) - signed).total_seconds())

@@ -7,11 +7,14 @@ act on it), :mod:`~incidents.application.people` (people and their access),
 :mod:`~incidents.application.rota` (the mediators' shifts),
 :mod:`~incidents.application.opening_hours` (the offices' opening hours),
 :mod:`~incidents.application.presence` (who was on shift, now or as known),
+:mod:`~incidents.application.notifications` (notifications, once per key),
 :mod:`~incidents.application.queries` (incidents, histories, disclosures, the
-whole log), all over :mod:`~incidents.application.store` (the event store, its
-tables and secrets, and saves that retry). Each command loads an aggregate, calls
-one of its methods, and saves the new events; each query returns plain data
-(dicts of primitives, UUIDs, dates and datetimes), never an aggregate.
+whole log), :mod:`~incidents.application.downloads` (who downloaded which
+report or spreadsheet), all over :mod:`~incidents.application.store` (the event
+store, its tables and secrets, and saves that retry). Each command loads an
+aggregate, calls one of its methods, and saves the new events; each query
+returns plain data (dicts of primitives, UUIDs, dates and datetimes), never an
+aggregate.
 """
 
 from __future__ import annotations
@@ -25,11 +28,15 @@ from eventsourcing.application import EventSourcedLog
 
 from incidents.access import (
     DISCLOSURE_LOG_ID,
+    DOWNLOAD_LOG_ID,
     USER_LOG_ID,
     ContactDisclosed,
+    ReportDownloaded,
     UserLogged,
 )
+from incidents.application.downloads import Downloads
 from incidents.application.incident_commands import IncidentCommands, WriteResult
+from incidents.application.notifications import Notifications
 from incidents.application.offices import load_default_offices
 from incidents.application.opening_hours import OfficeHours
 from incidents.application.people import (
@@ -57,7 +64,9 @@ __all__ = [
 ]
 
 
-class IncidentLog(IncidentCommands, Rota, OfficeHours, Presence, Queries):
+class IncidentLog(
+    IncidentCommands, Rota, OfficeHours, Presence, Notifications, Queries, Downloads
+):
     """Record incidents, people and offices as events, and read them back."""
 
     # Settings are read under this name and PostgreSQL tables are named after it.
@@ -83,4 +92,7 @@ class IncidentLog(IncidentCommands, Rota, OfficeHours, Presence, Queries):
         )
         self.shift_log: EventSourcedLog[ShiftLogged] = EventSourcedLog(
             self.events, SHIFT_LOG_ID, ShiftLogged
+        )
+        self.download_log: EventSourcedLog[ReportDownloaded] = EventSourcedLog(
+            self.events, DOWNLOAD_LOG_ID, ReportDownloaded
         )

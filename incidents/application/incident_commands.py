@@ -327,18 +327,13 @@ class IncidentCommands(Offices, Queries):
         self, incident_id: UUID, *, viewer: str, channel: str
     ) -> None:
         """Record that a person was shown or sent an incident's contact."""
-        for attempt in range(1, MAX_ATTEMPTS + 1):
-            disclosed = self.disclosure_log.trigger_event(
-                incident_id=incident_id, viewer=viewer, channel=channel
-            )
-            try:
-                self.save(disclosed)
-            except IntegrityError:
-                # Another disclosure took this place in the log.
-                self._back_off(attempt)
-                continue
-            return
-        raise ConcurrentWriteError(DISCLOSURE_LOG_ID, MAX_ATTEMPTS)
+        self._append(
+            self.disclosure_log,
+            DISCLOSURE_LOG_ID,
+            incident_id=incident_id,
+            viewer=viewer,
+            channel=channel,
+        )
 
     def _change(
         self,

@@ -70,6 +70,8 @@ class People(Offices):
         offices: list[str] | None = None,
         display_name: object = None,
         password: str | None = None,
+        email: object = None,
+        language: object = None,
     ) -> dict[str, Any]:
         """Register a person; ``offices=None`` means every office."""
         checked_name = check_user_name(name)
@@ -90,6 +92,14 @@ class People(Offices):
                 offices=offices,
                 display_name=display_name,
             )
+            if email is not None or language is not None:
+                # Saved with the registration: a person is never stored
+                # without the address they were registered with.
+                user.change_mail_settings(
+                    actor=actor,
+                    email=email,
+                    language="fr" if language is None else language,
+                )
             try:
                 # The user and its entry in the log of users are saved together:
                 # either both are stored or neither is.
@@ -128,6 +138,30 @@ class People(Offices):
         )
         return self._change_user(
             name, lambda user: user.change_offices(actor=actor, offices=checked)
+        )
+
+    def change_mail_settings(
+        self,
+        name: str,
+        *,
+        actor: str,
+        email: object = ...,
+        language: object = ...,
+    ) -> dict[str, Any]:
+        """Change a person's e-mail address or language (``...``: keep it)."""
+        return self._change_user(
+            name,
+            lambda user: user.change_mail_settings(
+                actor=actor, email=email, language=language
+            ),
+        )
+
+    def change_notification_preferences(
+        self, name: str, *, actor: str, changes: dict[str, object]
+    ) -> dict[str, Any]:
+        """Change which notifications a person receives."""
+        return self._change_user(
+            name, lambda user: user.change_preferences(actor=actor, changes=changes)
         )
 
     def deactivate_user(

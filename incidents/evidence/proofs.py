@@ -202,6 +202,27 @@ class Prover:
             "public_key": self.evidence.signer.public_key_pem().decode("ascii"),
         }
 
+    def _check_held(self, held: Checkpoint) -> None:
+        """Refuse a held checkpoint no proof can start from."""
+        signer = self.evidence.signer
+        if held.key_id != signer.key_id:
+            raise ProofError(
+                f"The held checkpoint (size {held.size}) was signed by key "
+                f"{held.key_id}, which this store does not know (its key is "
+                f"{signer.key_id})."
+            )
+        if not signer.is_valid(held):
+            raise ProofError(
+                f"The held checkpoint (size {held.size}) does not match its "
+                "signature: it was changed after it was signed."
+            )
+        if getattr(held, "format", 2) < 2:
+            raise ProofError(
+                f"The held checkpoint (size {held.size}) is of format 1: it signs "
+                "the chain value, not the tree root a consistency proof starts "
+                "from (check it with `incidents verify --checkpoint`)."
+            )
+
     def consistency_proof(self, old_size: int, new_size: int) -> list[bytes]:
         """Return the RFC 6962 proof that the first ``new_size`` leaves extend old."""
         return merkle.consistency_proof(old_size, new_size, self.subtree)
@@ -216,8 +237,27 @@ class Prover:
         )
 
     def consistency(self, held: Checkpoint) -> dict[str, Any]:
-        """Return the file proving a tree checkpoint of the head extends ``held``."""
-        new = self.anchor(max(held.position, self.ledger.head().position))
+        """Return the file proving a tree checkpoint of the head extends ``held``.
+
+        Raise :class:`ProofError`, writing no file, when ``held`` is not a
+        valid tree checkpoint of this store's key, or the log no longer extends
+        it (cut shorter than it, or rewritten up to it).
+        """
+        self._check_held(held)
+        head = self.ledger.head()
+        if held.size > head.size:
+            raise ProofError(
+                f"The log holds {head.size} events, fewer than the {held.size} of "
+                f"the held checkpoint (truncated): no proof that it extends it."
+            )
+        new = self.anchor(head.position)
+        if not self.extends(held, new):
+            raise ProofError(
+                f"The log of {new.size} events does not extend the held checkpoint "
+                f"of size {held.size} (checkpoint_mismatch at position "
+                f"{held.position}): the history up to it was rewritten, or the "
+                "checkpoint is not this log's."
+            )
         return {
             "format": CONSISTENCY_FORMAT,
             "old": held.to_json(),

@@ -18,10 +18,16 @@ import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from eventsourcing.persistence import Notification, PersistenceError
+from eventsourcing.persistence import (
+    InterfaceError,
+    Notification,
+    OperationalError,
+    PersistenceError,
+)
 from eventsourcing.popo import POPOApplicationRecorder
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresFactory
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteFactory
+from eventsourcing.utils import retry
 
 from incidents.evidence.errors import LedgerDamagedError
 from incidents.evidence.hashing import leaf_hash
@@ -47,6 +53,12 @@ if TYPE_CHECKING:
     from incidents.evidence.signing import Checkpoint
 
 MIGRATION_BATCH = 1000
+# eventsourcing tries each PostgreSQL read and write 10 times, 0.2 s apart, and
+# each attempt waits up to POSTGRES_POOL_WAIT_SECONDS (0.25 s) for a connection:
+# a request in flight when the server dies would be answered after about 4.5 s.
+# Four attempts answer within about 2 s and still ride out a dropped connection.
+POSTGRES_ATTEMPTS = 4
+POSTGRES_RETRY_WAIT = 0.2
 
 
 # Where the errors of the database itself come from.
@@ -113,11 +125,29 @@ class SealingSQLiteRecorder(SealingSQLRecorder, SQLiteApplicationRecorder):
         ]
 
 
+def _with_fewer_attempts(method: Any) -> Any:
+    """Return one of eventsourcing's retried methods, tried POSTGRES_ATTEMPTS times."""
+    return retry(
+        (InterfaceError, OperationalError),
+        max_attempts=POSTGRES_ATTEMPTS,
+        wait=POSTGRES_RETRY_WAIT,
+    )(method.__wrapped__)
+
+
 class SealingPostgresRecorder(SealingSQLRecorder, PostgresApplicationRecorder):
     """Store events in PostgreSQL, sealed in the transaction that inserts them."""
 
     ledger: PostgresLedger
     _failed = threading.local()
+
+    select_events = _with_fewer_attempts(PostgresApplicationRecorder.select_events)
+    select_notifications = _with_fewer_attempts(
+        PostgresApplicationRecorder.select_notifications
+    )
+    max_notification_id = _with_fewer_attempts(
+        PostgresApplicationRecorder.max_notification_id
+    )
+    _insert_sealed = _with_fewer_attempts(PostgresApplicationRecorder.insert_events)
 
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -125,7 +155,7 @@ class SealingPostgresRecorder(SealingSQLRecorder, PostgresApplicationRecorder):
         self.sealer.prepare()
         self._failed.error = None
         try:
-            positions: Sequence[int] | None = super().insert_events(
+            positions: Sequence[int] | None = self._insert_sealed(
                 stored_events, **kwargs
             )
         except PersistenceError:
@@ -348,3 +378,4 @@ def _seal_what_the_follower_left(
     latest = writer.latest_checkpoint()
     if sealed_any or (head.size and latest is None):
         writer.add_checkpoint(sealer.sign(head))
+    sealer.forget()

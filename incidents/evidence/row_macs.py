@@ -10,7 +10,6 @@ kept as hex text in a file (mode 600) created on first use.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 from typing import TYPE_CHECKING
@@ -71,7 +70,7 @@ class LedgerKey(KeyFile[bytes]):
 
     def mac(self, row: ChainRow) -> bytes:
         """Return the MAC a row must carry."""
-        return hmac.new(self.secret(), row_message(row), hashlib.sha256).digest()
+        return hmac.digest(self.secret(), row_message(row), "sha256")
 
     def is_valid(self, row: ChainRow) -> bool:
         """Tell whether a row carries its own MAC under this key."""

@@ -8,10 +8,18 @@ reaches another multiple of ``checkpoint_every``, or on the first write after
 the latest checkpoint is ``checkpoint_interval`` seconds old (an idle store
 needs none). The transaction holds the events' write lock, so the head it reads
 is the head it extends. ADR 0011 explains why.
+
+Each write reads the ledger's head. When that head is the one this sealer
+appended last (same position, size, chain value and root), the tree's peaks and
+the latest checkpoint are taken from memory instead of being read again: one
+query per write, not three. Any other head (another process wrote, a
+transaction rolled back, rows were removed) is read in full, as on the first
+write.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -54,6 +62,15 @@ class LedgerSettings:
     migrate: bool = True
 
 
+@dataclass(frozen=True)
+class Sealed:
+    """Remember what a sealer appended last: the head, its peaks, the checkpoint."""
+
+    head: Head
+    peaks: tuple[bytes, ...]
+    latest: Checkpoint | None
+
+
 class Sealer:
     """Extend the ledger with the events of one transaction, and sign when due."""
 
@@ -67,6 +84,11 @@ class Sealer:
         self.signer = CheckpointSigner(settings.signing_key_path)
         self.ledger_key = LedgerKey(settings.ledger_key_path)
         self.clock = clock or (lambda: datetime.now(UTC))
+        self.last: Sealed | None = None
+
+    def forget(self) -> None:
+        """Read the peaks and latest checkpoint from the ledger at the next write."""
+        self.last = None
 
     def prepare(self) -> None:
         """Read (or create) the keys, before a transaction needs them."""
@@ -82,29 +104,37 @@ class Sealer:
     ) -> Head:
         """Append a row per event, sign a checkpoint if due; return the new head."""
         head = writer.head()
-        latest = writer.latest_checkpoint()
-        if latest is not None and latest.position > head.position:
-            raise LedgerDamagedError(
-                f"The ledger ends at position {head.position}, before the signed "
-                f"checkpoint of size {latest.size} (position {latest.position}): "
-                "rows were removed; nothing is stored until `incidents verify` "
-                "has been run and the store restored."
-            )
-        rows = self.rows_after(writer, head, events)
+        last = self.last
+        if last is not None and last.head == head:
+            latest, frontier = last.latest, Frontier(head.size, last.peaks)
+        else:
+            latest = writer.latest_checkpoint()
+            if latest is not None and latest.position > head.position:
+                raise LedgerDamagedError(
+                    f"The ledger ends at position {head.position}, before the "
+                    f"signed checkpoint of size {latest.size} (position "
+                    f"{latest.position}): rows were removed; nothing is stored "
+                    "until `incidents verify` has been run and the store restored."
+                )
+            frontier = self.frontier(writer, head.size)
+        rows = self.rows_after(frontier, head, events)
         if not rows:
             return head
         writer.append(rows)
-        last = rows[-1]
-        new_head = Head(last.position, last.size, last.chain, last.root)
+        newest = rows[-1]
+        new_head = Head(newest.position, newest.size, newest.chain, newest.root)
         if sign and self._due(latest, head.size, new_head.size):
-            writer.add_checkpoint(self.sign(new_head))
+            latest = self.sign(new_head)
+            writer.add_checkpoint(latest)
+        # Kept for the next write, which finds it again only if this
+        # transaction commits and nobody else writes in between.
+        self.last = Sealed(new_head, frontier.peaks, latest)
         return new_head
 
     def rows_after(
-        self, writer: LedgerWriter, head: Head, events: Sequence[Notification]
+        self, frontier: Frontier, head: Head, events: Sequence[Notification]
     ) -> list[ChainRow]:
-        """Return the rows that ``events`` add after ``head``."""
-        frontier = self.frontier(writer, head.size)
+        """Return the rows that ``events`` add after ``head`` (its tree's peaks)."""
         rows: list[ChainRow] = []
         chain, position = head.chain, head.position
         for event in events:
@@ -160,6 +190,7 @@ class Sealer:
         self._check_extends(ledger, latest, head)
         checkpoint = self.sign(head)
         writer.add_checkpoint(checkpoint)
+        self.forget()
         return checkpoint
 
     def _check_extends(
@@ -203,9 +234,14 @@ class Sealer:
         every = self.settings.checkpoint_every
         if after // every > before // every:
             return True
-        signed_at = datetime.strptime(latest.time, TIME_FORMAT).replace(tzinfo=UTC)
-        age = (self.clock() - signed_at).total_seconds()
+        age = (self.clock() - signed_time(latest.time)).total_seconds()
         return age >= self.settings.checkpoint_interval
+
+
+@functools.lru_cache(maxsize=16)
+def signed_time(text: str) -> datetime:
+    """Return when a checkpoint was signed, from its text (read once per value)."""
+    return datetime.strptime(text, TIME_FORMAT).replace(tzinfo=UTC)
 
 
 def _refusal(position: int, what: str) -> LedgerDamagedError:

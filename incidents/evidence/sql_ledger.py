@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING, Any
 from eventsourcing.persistence import OperationalError
 
 from incidents.evidence.ledger import (
+    EMPTY,
     READ_BATCH,
     ChainRow,
     Head,
     Ledger,
     LedgerWriter,
-    head_of,
 )
 from incidents.evidence.signing import Checkpoint
 from incidents.evidence.sql_rows import (
@@ -209,11 +209,14 @@ class SQLLedgerWriter(LedgerWriter):
 
     def head(self) -> Head:
         self.cursor.execute(
-            f"SELECT {ROW_COLUMNS} FROM {self.ledger.chain_table} "  # noqa: S608
-            "ORDER BY position DESC LIMIT 1"
+            "SELECT position, size, chain, root "  # noqa: S608
+            f"FROM {self.ledger.chain_table} ORDER BY position DESC LIMIT 1"
         )
         row = self.cursor.fetchone()
-        return head_of(None if row is None else chain_row(row))
+        if row is None:
+            return EMPTY
+        position, size, chain, root = row
+        return Head(int(position), int(size), bytes(chain), bytes(root))
 
     def peaks(self, sizes: Sequence[int]) -> dict[int, bytes]:
         if not sizes:

@@ -47,23 +47,7 @@ class IncidentQueries(Reader):
         page_size: int = 50,
     ) -> dict[str, Any]:
         """List incidents, newest first, within the offices a reader may see."""
-        conditions, params = scope(offices)
-        for column, value in (
-            ("office", office),
-            ("status", status),
-            ("category", category),
-            ("severity", severity),
-        ):
-            if value is not None:
-                conditions.append(f"{column} = ?")
-                params.append(value)
-        if from_ is not None:
-            conditions.append("occurred_on >= ?")
-            params.append(from_.isoformat())
-        if to is not None:
-            conditions.append("occurred_on <= ?")
-            params.append(to.isoformat())
-        where = " AND ".join(conditions) or "1 = 1"
+        where, params = _filters(offices, office, status, category, severity, from_, to)
         collection = self._page(
             "incidents",
             ", ".join(_INCIDENT_ITEM),
@@ -78,6 +62,28 @@ class IncidentQueries(Reader):
             for row in collection["items"]
         ]
         return collection
+
+    def all_incidents(
+        self,
+        *,
+        offices: Collection[str] | None = None,
+        office: str | None = None,
+        status: str | None = None,
+        category: str | None = None,
+        severity: int | None = None,
+        from_: date | None = None,
+        to: date | None = None,
+    ) -> list[dict[str, Any]]:
+        """Return every incident ``list_incidents`` would list, from one snapshot."""
+        where, params = _filters(offices, office, status, category, severity, from_, to)
+        with self._reading() as (cursor, tables):
+            cursor.execute(
+                f"SELECT {', '.join(_INCIDENT_ITEM)} FROM {tables.name('incidents')} "
+                f"WHERE {where} ORDER BY occurred_at DESC, incident_id DESC",
+                params,
+            )
+            rows = cursor.fetchall()
+        return [dict(zip(_INCIDENT_ITEM.values(), row, strict=True)) for row in rows]
 
     def get_incident_summary(self, incident_id: UUID) -> dict[str, Any] | None:
         """Return the index row of one incident, or ``None``."""
@@ -117,3 +123,32 @@ class IncidentQueries(Reader):
                 (iso(moment),),
             )
             return [UUID(row[0]) for row in cursor.fetchall()]
+
+
+def _filters(
+    offices: Collection[str] | None,
+    office: str | None,
+    status: str | None,
+    category: str | None,
+    severity: int | None,
+    from_: date | None,
+    to: date | None,
+) -> tuple[str, list[Any]]:
+    """Return the WHERE clause and parameters of the incident list's filters."""
+    conditions, params = scope(offices)
+    for column, value in (
+        ("office", office),
+        ("status", status),
+        ("category", category),
+        ("severity", severity),
+    ):
+        if value is not None:
+            conditions.append(f"{column} = ?")
+            params.append(value)
+    if from_ is not None:
+        conditions.append("occurred_on >= ?")
+        params.append(from_.isoformat())
+    if to is not None:
+        conditions.append("occurred_on <= ?")
+        params.append(to.isoformat())
+    return " AND ".join(conditions) or "1 = 1", params

@@ -19,6 +19,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from incidents.application import IncidentLog, PlannedShift
+from incidents.domain.notification import notification_id
 from tests.api.conftest import (
     OFFICE,
     OTHER_OFFICE,
@@ -126,6 +127,21 @@ def new_hours(arranged: Arranged) -> dict[str, Any]:
         "saturday": [["09:00", f"12:{minute}"]],
         "sunday": [],
     }
+
+
+def a_notification(api: Api, office: str) -> Arranged:
+    subject = uuid4()
+    api.log.plan_notification(
+        rule="severe_incident",
+        subject=str(subject),
+        kind="severe_incident",
+        recipient="officer",
+        channel="bell",
+        office=office,
+        incident_id=subject,
+    )
+    key = f"severe_incident:{subject}:officer"
+    return {"office": office, "notification": str(notification_id(key))}
 
 
 def an_hour_ahead(arranged: Arranged) -> dict[str, Any]:
@@ -270,7 +286,22 @@ ROUTES = [
     Route(
         "follow-up board", "GET", "/follow-ups", query=lambda a: {"office": a["office"]}
     ),
+    Route(
+        "incidents csv",
+        "GET",
+        "/incidents.csv",
+        query=lambda a: {"office": a["office"]},
+    ),
+    Route(
+        "incidents xlsx",
+        "GET",
+        "/incidents.xlsx",
+        query=lambda a: {"office": a["office"]},
+    ),
+    Route("summary csv", "GET", "/offices/{office}/summary.csv"),
+    Route("summary xlsx", "GET", "/offices/{office}/summary.xlsx"),
     Route("audit events", "GET", "/audit/events"),
+    Route("audit downloads", "GET", "/audit/downloads"),
     Route("audit disclosures", "GET", "/audit/disclosures"),
     Route("audit checkpoints", "GET", "/audit/checkpoints"),
     Route("audit verify", "GET", "/audit/verify"),
@@ -299,6 +330,28 @@ ROUTES = [
         "/admin/users/{user}/tokens/{token}/revocation",
         a_token,
         body=lambda a: {"reason": "Perdu."},
+    ),
+    Route(
+        "change user",
+        "PATCH",
+        "/admin/users/{user}",
+        a_person,
+        body=lambda a: {"email": f"{a['user']}@example.fr"},
+    ),
+    Route("get preferences", "GET", "/me/notification-preferences"),
+    Route("unsent notifications", "GET", "/admin/notifications"),
+    Route("bell", "GET", "/notifications"),
+    Route(
+        "read notification",
+        "POST",
+        "/notifications/{notification}/read",
+        a_notification,
+    ),
+    Route(
+        "put preferences",
+        "PUT",
+        "/me/notification-preferences",
+        body=lambda a: {"digest": "weekly"},
     ),
     Route(
         "deactivate user",
@@ -347,7 +400,12 @@ EXPECTED: dict[str, tuple[tuple[int, int], ...]] = {
     "change shift": CHANGE_SHIFT,
     "cancel shift": CHANGE_SHIFT,
     "follow-up board": FILTER,
+    "incidents csv": FILTER,
+    "incidents xlsx": FILTER,
+    "summary csv": READ,
+    "summary xlsx": READ,
     "audit events": ((403, 403), (403, 403), (200, 200), (403, 403)),
+    "audit downloads": ((403, 403), (403, 403), (200, 200), (403, 403)),
     "audit disclosures": ((403, 403), (403, 403), (200, 200), (403, 403)),
     "audit checkpoints": ((403, 403), (403, 403), (200, 200), (403, 403)),
     "audit verify": ((403, 403), (403, 403), (200, 200), (403, 403)),
@@ -357,6 +415,13 @@ EXPECTED: dict[str, tuple[tuple[int, int], ...]] = {
     "issue token": ((403, 403), (403, 403), (403, 403), (201, 201)),
     "revoke token": ADMIN_ONLY,
     "deactivate user": ADMIN_ONLY,
+    "change user": ADMIN_ONLY,
+    "get preferences": ((200, 200),) * 4,
+    "unsent notifications": ADMIN_ONLY,
+    "bell": ((200, 200),) * 4,
+    # Only the recipient (here the officer) may mark it read: 404 for others.
+    "read notification": ((404, 404), (200, 200), (404, 404), (404, 404)),
+    "put preferences": ((200, 200),) * 4,
 }
 
 CELLS = [
@@ -406,9 +471,13 @@ def send(api: Api, route: Route, who: str | None, arranged: Arranged) -> Any:
             headers={"Content-Type": "text/csv"},
         )
     body = route.body(arranged) if route.body else {}
-    if route.method == "PUT":
-        return api.client.put(
-            PREFIX + path, json=body, headers=api.headers(who, None), **kwargs
+    if route.method in {"PUT", "PATCH"}:
+        return api.client.open(
+            PREFIX + path,
+            method=route.method,
+            json=body,
+            headers=api.headers(who, None),
+            **kwargs,
         )
     return api.post(path, body, who, **kwargs)
 
@@ -430,13 +499,17 @@ def test_every_route_answers_every_role_as_the_contract_says(
         assert matrix_api.head() == head, "a refused request wrote to the log"
     else:
         assert response.status_code == expected, response.get_json()
-        # A read may only record that it showed a contact (the disclosure log).
+        # A read may only record that it showed a contact (the disclosure log)
+        # or that a file was downloaded (the download log).
         written = {
             event["type"]
             for event in matrix_api.log.iter_history(start=head + 1)
-            if event["type"] != "ContactDisclosed"
+            if event["type"] not in {"ContactDisclosed", "ReportDownloaded"}
         }
-        assert bool(written) == (route.method != "GET"), "only writes write"
+        if route.method == "GET":
+            assert not written, "only writes write"
+        elif route.method in {"POST", "PUT"}:
+            assert written, "a write wrote nothing"
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=[route.name for route in ROUTES])

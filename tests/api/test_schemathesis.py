@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import pytest
 import schemathesis
@@ -39,6 +39,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from incidents.application import IncidentLog, PlannedShift
+from incidents.domain.notification import notification_id
 from tests.api.conftest import OFFICE, OTHER_OFFICE, Api, build_api
 
 Case = schemathesis.Case[Any]
@@ -74,6 +75,8 @@ class Seeded:
     spare_tokens: dict[str, str] = field(default_factory=dict)
     # Shifts in OFFICE (one cancelled), then one in OTHER_OFFICE.
     shifts: list[str] = field(default_factory=list)
+    # The officer's notifications, then one of another person's.
+    notifications: list[str] = field(default_factory=list)
 
 
 def seed(api: Api) -> Seeded:
@@ -149,6 +152,19 @@ def seed(api: Api) -> Seeded:
             ).shift["id"]
         )
     )
+    for recipient in ("officer", "officer", SPARE_PEOPLE[0]):
+        subject = uuid4()
+        api.log.plan_notification(
+            rule="severe_incident",
+            subject=str(subject),
+            kind="severe_incident",
+            recipient=recipient,
+            channel="bell",
+            office=OFFICE,
+            incident_id=subject,
+        )
+        key = f"severe_incident:{subject}:{recipient}"
+        seeded.notifications.append(str(notification_id(key)))
     api.wait_for_read_models()
     return seeded
 
@@ -187,6 +203,10 @@ def path_values(seeded: Seeded, names: set[str]) -> list[dict[str, Any]]:
             ),
             {"name": SPARE_PEOPLE[0], "token_id": UNKNOWN_ID},
             {"name": "personne", "token_id": UNKNOWN_ID},
+        ]
+    if names == {"notification_id"}:
+        return [
+            {"notification_id": value} for value in [*seeded.notifications, UNKNOWN_ID]
         ]
     raise AssertionError(f"No values for the path parameters {sorted(names)}")
 

@@ -114,6 +114,40 @@ def test_a_write_whose_sealing_fails_stores_nothing(incident_log, monkeypatch):
     assert evidence.verify().ok
 
 
+def test_writers_taking_turns_on_one_store_each_extend_the_others_rows(
+    durable_database_url: str, make_log: OpenLog
+):
+    # Each sealer keeps the head it appended: after the other log wrote, that
+    # head is no longer the ledger's, and it reads the peaks and checkpoint again.
+    first, second = make_log(durable_database_url), make_log(durable_database_url)
+    for log in (first, second, first, second, first):
+        write_history(log, incidents=1)
+
+    assert ledger_rows(Evidence(second)) == expected_rows(first)
+    assert Evidence(first).verify().ok
+
+
+def test_a_write_rolled_back_after_sealing_leaves_no_row_in_memory(
+    durable_database_url: str, make_log: OpenLog, monkeypatch: pytest.MonkeyPatch
+):
+    log = make_log(durable_database_url)
+    write_history(log, incidents=1)
+    seal = Sealer.seal
+
+    def sealed_then_refused(self: Sealer, *args: object, **kwargs: object) -> None:
+        seal(self, *args, **kwargs)  # type: ignore[arg-type]
+        raise RuntimeError("refused after sealing")
+
+    monkeypatch.setattr(Sealer, "seal", sealed_then_refused)
+    with pytest.raises(RuntimeError, match="refused after sealing"):
+        write_history(log, incidents=1)
+    monkeypatch.undo()
+    write_history(log, incidents=2)
+
+    assert ledger_rows(Evidence(log)) == expected_rows(log)
+    assert Evidence(log).verify().ok
+
+
 def test_checkpoints_are_signed_from_the_first_event_then_every_so_many(make_log):
     log = make_log(
         "memory://", load_offices=False, ledger=ledger_settings(checkpoint_every=10)
@@ -200,12 +234,17 @@ def test_verification_streams_with_memory_that_does_not_grow_with_the_log(
             return select(start, limit, *args, **kwargs)
 
         log.recorder.select_notifications = counting  # type: ignore[method-assign]
-        tracemalloc.start()
-        try:
-            assert evidence.verify().ok
-            peaks.append(tracemalloc.get_traced_memory()[1])
-        finally:
-            tracemalloc.stop()
+        # tracemalloc counts every thread's allocations: a thread left running by
+        # an earlier test can only add to a peak, so the least of three is kept.
+        measured = []
+        for _ in range(3):
+            tracemalloc.start()
+            try:
+                assert evidence.verify().ok
+                measured.append(tracemalloc.get_traced_memory()[1])
+            finally:
+                tracemalloc.stop()
+        peaks.append(min(measured))
         assert pages["largest"] == 20
         assert pages["count"] > incidents * 3 // 20
 

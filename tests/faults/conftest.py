@@ -231,6 +231,16 @@ def fill(disk: Path) -> Path:
 
 
 @contextlib.contextmanager
+def full(disk: Path) -> Iterator[None]:
+    """Keep a disk full to the last byte while the block runs."""
+    filler = fill(disk)
+    try:
+        yield
+    finally:
+        filler.unlink()
+
+
+@contextlib.contextmanager
 def immutable(*paths: Path) -> Iterator[None]:
     """Make files immutable (no write, even by root, even through open files)."""
     run_as_root("chattr", "+i", *map(str, paths))

@@ -35,7 +35,13 @@ from projections.projector import Projector
 from tests import pgserver
 from tests.api.live import Reply, Server, build_app, register, serving
 from tests.conftest import scratch_database
-from tests.faults.conftest import fill, immutable, start_postgres, stop_postgres
+from tests.faults.conftest import (
+    fill,
+    full,
+    immutable,
+    start_postgres,
+    stop_postgres,
+)
 from web.logs import json_formatter
 
 OFFICE = "colombes-aragon"
@@ -260,17 +266,11 @@ def test_a_full_disk_refuses_writes_then_recovers(
 ):
     url = f"sqlite:///{small_disk / 'incidents.sqlite3'}"
 
-    @contextlib.contextmanager
-    def full() -> Iterator[None]:
-        filler = fill(small_disk)
-        try:
-            yield
-        finally:
-            filler.unlink()
-
     with served(url, opened_logs) as server:
         outcome = Outcome("sqlite", "disk full (8 MB tmpfs)")
-        run_fault(server, full(), outcome, reads_work=True, maybe_stored=False)
+        run_fault(
+            server, full(small_disk), outcome, reads_work=True, maybe_stored=False
+        )
     while opened_logs:  # Let the disk be unmounted.
         opened_logs.pop().close()
 

@@ -149,7 +149,7 @@ def test_a_postgresql_database_that_does_not_exist_says_so(
 def test_an_unexpected_failure_is_one_line_unless_debug(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
-    def broken() -> None:
+    def broken(**_: object) -> None:
         raise RuntimeError("the unexpected")
 
     monkeypatch.setattr(web.cli.people, "open_log", broken)
@@ -170,7 +170,7 @@ def test_an_unexpected_failure_is_one_line_unless_debug(
 
 
 def test_a_full_disk_is_said_plainly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    def full() -> None:
+    def full(**_: object) -> None:
         raise OSError(28, "No space left on device", str(tmp_path / "log.sqlite3"))
 
     monkeypatch.setattr(web.cli.people, "open_log", full)

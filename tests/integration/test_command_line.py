@@ -231,3 +231,30 @@ def test_serve_stops_cleanly_on_sigterm_with_the_read_models_at_rest(instance):
 
     log = open_incident_log(url)
     assert Projector(log).position() == log.recorder.max_notification_id()
+
+
+def test_users_add_and_set_email_record_an_address_and_a_language(instance):
+    added = run(
+        instance,
+        "users",
+        "add",
+        "paul",
+        "--role",
+        "officer",
+        "--email",
+        "paul@example.fr",
+        "--language",
+        "en",
+        "--no-password",
+    )
+    assert added.returncode == 0, added.stderr
+    changed = run(instance, "users", "set-email", "paul", "--no-email")
+    assert changed.returncode == 0, changed.stderr
+    refused = run(instance, "users", "set-email", "paul", "--email", "paul")
+    assert refused.returncode == 1
+    assert "email" in refused.stderr
+    from incidents.bootstrap import open_incident_log
+
+    log = open_incident_log(f"sqlite:///{instance / 'log.sqlite3'}")
+    person = log.get_user("paul")
+    assert (person["email"], person["language"]) == (None, "en")

@@ -12,7 +12,7 @@ from tests.conftest import OpenLog
 BASE = "postgresql://u:secret@db.example:5432/incidents"
 
 
-def test_libpq_parameters_are_kept_with_a_bounded_connect_timeout():
+def test_libpq_parameters_are_kept_with_bounded_waits():
     env = environment_for(
         BASE + "?sslmode=verify-full&sslrootcert=/etc/ssl/db.pem&schema=log_92"
     )
@@ -21,14 +21,21 @@ def test_libpq_parameters_are_kept_with_a_bounded_connect_timeout():
         "sslmode": "verify-full",
         "sslrootcert": "/etc/ssl/db.pem",
         "connect_timeout": "2",
+        "tcp_user_timeout": "2000",
+        "keepalives": "1",
+        "keepalives_idle": "2",
+        "keepalives_interval": "1",
+        "keepalives_count": "2",
     }
     assert env["POSTGRES_SCHEMA"] == "log_92"
 
 
-def test_a_connect_timeout_of_the_url_wins():
-    env = environment_for(BASE + "?connect_timeout=7")
+def test_the_urls_own_waits_win():
+    env = environment_for(BASE + "?connect_timeout=7&tcp_user_timeout=0")
 
-    assert connection_parameters(env)["connect_timeout"] == "7"
+    parameters = connection_parameters(env)
+    assert parameters["connect_timeout"] == "7"
+    assert parameters["tcp_user_timeout"] == "0"
 
 
 @pytest.mark.parametrize(
@@ -56,9 +63,14 @@ def test_the_parameters_reach_every_connection(postgres_url: str, make_log: Open
 
     with log.recorder.datastore.get_connection() as connection:
         named = connection.execute("SHOW application_name").fetchone()
+        given = connection.info.get_parameters()
 
     assert named is not None
     assert next(iter(named.values())) == "incidents-test"
+    # The bounded waits, which libpq keeps on the client's side.
+    assert given["connect_timeout"] == "2"
+    assert given["tcp_user_timeout"] == "2000"
+    assert given["keepalives_idle"] == "2"
 
 
 @pytest.mark.postgres

@@ -63,6 +63,8 @@ def test_request_counters_and_latency_move_with_requests(site: Site):
     )
     assert after[latency] == before.get(latency, 0.0) + 3
     assert ("incidents_read_models_lag_events", ()) in after
+    assert ("incidents_notifier_lag_events", ()) in after
+    assert after[("incidents_notifications_unsent", (("state", "failed"),))] == 0
 
 
 def test_throttled_sign_ins_are_counted(site: Site):

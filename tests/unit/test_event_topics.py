@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from eventsourcing.domain import CanMutateAggregate
@@ -10,6 +10,7 @@ from eventsourcing.utils import get_topic, resolve_topic
 
 from incidents.access import OfficeCatalogue, User, UserLogged, user_id
 from incidents.domain import Incident, MediatorDay, OpeningHours, Shift
+from incidents.domain.notification import Notification, notification_id
 from incidents.domain.shift import ShiftLogged
 
 # The events of the design, by aggregate: their topics are part of the stored data.
@@ -28,11 +29,26 @@ DESIGNED_EVENTS = {
         "Reopened",
         "PersonalDataErased",
     ],
-    User: ["Registered", "RoleChanged", "OfficesChanged", "Deactivated", "Reactivated"],
+    User: [
+        "Registered",
+        "RoleChanged",
+        "OfficesChanged",
+        "Deactivated",
+        "Reactivated",
+        "MailSettingsChanged",
+        "NotificationPreferencesChanged",
+    ],
     OfficeCatalogue: ["Created", "OfficeAdded"],
     Shift: ["ShiftPlanned", "ShiftChanged", "ShiftCancelled"],
     MediatorDay: ["Created", "ShiftBooked", "ShiftReleased"],
     OpeningHours: ["Created", "OpeningHoursChanged"],
+    Notification: [
+        "NotificationPlanned",
+        "DeliveryAttempted",
+        "NotificationSent",
+        "DeliveryFailed",
+        "NotificationRead",
+    ],
 }
 
 
@@ -100,6 +116,34 @@ def test_no_topic_depends_on_the_module_an_event_lives_in():
         assert event_class.__module__ not in event_class.TOPIC
 
 
+def plan_and_deliver_a_notification(log, incident_id):
+    log.plan_notification(
+        rule="severe_incident",
+        subject=str(incident_id),
+        kind="severe_incident",
+        recipient="alice",
+        channel="mail",
+        office="colombes-aragon",
+        incident_id=incident_id,
+    )
+    key = f"severe_incident:{incident_id}:alice"
+    for outcome in ("failed", "sent"):
+        claimed = log.claim_delivery(
+            notification_id(key),
+            now=datetime.now(UTC) + timedelta(days=1),
+            lease=timedelta(seconds=1),
+            claimant="test",
+            message_id="<m@example.fr>",
+        )
+        if outcome == "failed":
+            log.record_delivery(
+                claimed, error="ConnectionRefusedError", retry_at=datetime.now(UTC)
+            )
+        else:
+            log.record_delivery(claimed)
+    log.mark_notification_read(notification_id(key), reader="alice")
+
+
 def test_a_stored_notification_carries_the_topic_of_its_event(log, payload):
     incident_id = log.report_incident(**payload()).incident["id"]
     log.record_de_escalation(
@@ -125,7 +169,12 @@ def test_a_stored_notification_carries_the_topic_of_its_event(log, payload):
     log.register_user(actor="admin", name="alice", role="mediator")
     log.change_role("alice", actor="admin", role="officer")
     log.change_offices("alice", actor="admin", offices=["colombes-aragon"])
+    log.change_mail_settings("alice", actor="admin", email="alice@example.fr")
+    log.change_notification_preferences(
+        "alice", actor="alice", changes={"digest": "daily"}
+    )
     log.deactivate_user("alice", actor="admin", reason="Départ.")
+    plan_and_deliver_a_notification(log, incident_id)
     user = log.repository.get(user_id("alice"))
     user.reactivate(actor="admin")
     log.save(user)

@@ -84,3 +84,30 @@ def test_requests_served_without_a_fault_log_nothing(caplog: pytest.LogCaptureFi
 
     assert lines(caplog) == []
     assert not faults.active
+
+
+def test_reads_served_do_not_end_a_fault_of_writes(caplog: pytest.LogCaptureFixture):
+    caplog.set_level(logging.INFO)
+    faults = FaultLog(clock=Clock())
+
+    faults.refused("disk full", OSError(28, "full"), writing=True)
+    faults.served(writing=False)
+    faults.refused("disk full", OSError(28, "full"), writing=True)
+    faults.served(writing=False)
+
+    assert [message for _, message, _ in lines(caplog)] == [
+        "The database cannot serve requests: disk full",
+    ]
+    assert faults.active
+    faults.served(writing=True)
+    assert not faults.active
+
+
+def test_any_request_served_ends_a_fault_of_reads(caplog: pytest.LogCaptureFixture):
+    caplog.set_level(logging.INFO)
+    faults = FaultLog(clock=Clock())
+
+    faults.refused("unreachable", OSError(111, "refused"), writing=False)
+    faults.served(writing=False)
+
+    assert not faults.active

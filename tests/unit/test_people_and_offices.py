@@ -34,6 +34,14 @@ def test_registers_a_user_with_a_role_and_offices(log):
         "role": "mediator",
         "offices": ["colombes-aragon", "nanterre-centre"],
         "is_active": True,
+        "email": None,
+        "language": "fr",
+        "notification_preferences": {
+            "severe_incident": True,
+            "escalation": True,
+            "follow_up_overdue": True,
+            "digest": "off",
+        },
         "tokens": [],
         "version": 1,
     }

@@ -1,8 +1,8 @@
 """Serve the JSON API under /api/v1, with its OpenAPI document at /api/openapi.json.
 
 One blueprint per resource (offices, incidents, follow-ups, shifts, audit,
-admin); the permission table is :mod:`incidents.permissions`, errors are
-:mod:`.errors`.
+admin, the caller's preferences, notifications, and the spreadsheets); the
+permission table is :mod:`incidents.permissions`, errors are :mod:`.errors`.
 """
 
 from __future__ import annotations
@@ -10,7 +10,17 @@ from __future__ import annotations
 from flask import Flask
 
 from incidents.errors import IncidentsError
-from web.api import admin, audit, follow_ups, incidents, offices, shifts
+from web.api import (
+    admin,
+    audit,
+    exports,
+    follow_ups,
+    incidents,
+    me,
+    notifications,
+    offices,
+    shifts,
+)
 from web.api.auth import SECURITY_SCHEME
 from web.api.errors import Api
 from web.usecases.read_your_writes import ReadModelsBehindError
@@ -44,7 +54,17 @@ def init_api(app: Flask) -> Api:
         SECURITY_SCHEME,
         {"type": "http", "scheme": "bearer", "description": "An API token."},
     )
-    for module in (offices, incidents, follow_ups, shifts, audit, admin):
+    for module in (
+        offices,
+        incidents,
+        follow_ups,
+        shifts,
+        audit,
+        admin,
+        me,
+        notifications,
+        exports,
+    ):
         api.register_blueprint(module.blp)
     app.register_error_handler(IncidentsError, api.handle_domain_error)
     app.register_error_handler(ReadModelsBehindError, api.handle_read_models_behind)

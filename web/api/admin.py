@@ -6,10 +6,12 @@ from typing import Any
 from uuid import UUID
 
 from incidents.permissions import Action
-from web import get_incident_log, get_read_models
+from web import get_incident_log, get_notifier, get_read_models
 from web.api import schemas
 from web.api.auth import authorized, current_user
 from web.api.blueprint import Blueprint
+from web.usecases.mail_settings import KEEP, change_mail_settings
+from web.usecases.notifications import UNSENT, unsent_notifications
 from web.usecases.read_your_writes import WAIT_SECONDS
 
 blp = Blueprint(
@@ -33,6 +35,27 @@ def register_user(args: dict[str, Any]) -> dict[str, Any]:
         offices=args.get("offices"),
         display_name=args.get("display_name"),
         password=args.get("password"),
+        email=args.get("email") or None,
+        language=args.get("language"),
+    )
+    shown()
+    return user
+
+
+@blp.patch("/users/<name>")
+@authorized(Action.ADMINISTER)
+@blp.arguments(schemas.ChangeUserSchema)
+@blp.response(200, schemas.UserSchema)
+def change_user(args: dict[str, Any], name: str) -> dict[str, Any]:
+    """Change a person's e-mail address (null removes it) or language."""
+    log = get_incident_log()
+    log.get_user(name)  # 404 for an unknown name, even with an empty body.
+    user = change_mail_settings(
+        log,
+        name,
+        actor=current_user()["name"],
+        email=args["email"] or None if "email" in args else KEEP,
+        language=args.get("language", KEEP),
     )
     shown()
     return user
@@ -90,6 +113,22 @@ def deactivate_user(args: dict[str, Any], name: str) -> dict[str, Any]:
     )
     shown()
     return user
+
+
+@blp.get("/notifications")
+@authorized(Action.ADMINISTER)
+@blp.arguments(schemas.DeliveryQueryArgsSchema, location="query")
+@blp.response(200, schemas.DeliveryPageSchema)
+def list_unsent_notifications(args: dict[str, Any]) -> dict[str, Any]:
+    """List the mail notifications not yet sent: pending, being sent, failed."""
+    state = args["state"]
+    found = unsent_notifications(
+        get_notifier(),
+        states=UNSENT if state == "unsent" else (state,),
+        page=args["page"],
+        page_size=args["page_size"],
+    )
+    return {**found, "page": args["page"], "page_size": args["page_size"]}
 
 
 def shown() -> None:

@@ -15,6 +15,7 @@ from web import get_evidence, get_incident_log
 from web.api import schemas
 from web.api.auth import authorized
 from web.api.blueprint import Blueprint
+from web.api.schemas.exports import DownloadPageSchema
 from web.usecases import audit_trail
 
 blp = Blueprint(
@@ -52,6 +53,16 @@ def list_disclosures(args: dict[str, Any]) -> dict[str, Any]:
     items = get_incident_log().list_disclosures(
         incident_id=args["incident"], after=args["after"], limit=args["limit"]
     )
+    return {"items": items, "after": args["after"], "limit": args["limit"]}
+
+
+@blp.get("/downloads")
+@authorized(Action.AUDIT)
+@blp.arguments(schemas.AuditQueryArgsSchema, location="query")
+@blp.response(200, DownloadPageSchema)
+def list_downloads(args: dict[str, Any]) -> dict[str, Any]:
+    """List who downloaded which report or spreadsheet, with what, when, in order."""
+    items = get_incident_log().list_downloads(after=args["after"], limit=args["limit"])
     return {"items": items, "after": args["after"], "limit": args["limit"]}
 
 

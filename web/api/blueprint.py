@@ -67,6 +67,9 @@ class Blueprint(flask_smorest.Blueprint):  # type: ignore[misc]  # untyped libra
     def put(self, rule: str, **options: Any) -> Decorator:
         return self.route(rule, methods=["PUT"], **options)
 
+    def patch(self, rule: str, **options: Any) -> Decorator:
+        return self.route(rule, methods=["PATCH"], **options)
+
     def arguments(self, schema: Any, **options: Any) -> Decorator:
         # One instance per view: given a class, webargs would build (and
         # deep-copy the fields of) a new schema on every request.

@@ -119,7 +119,7 @@ class Api(flask_smorest.Api):  # type: ignore[misc]  # flask-smorest is untyped
             data["headers"] = BEARER_CHALLENGE
         if isinstance(error, StorageUnavailableError):
             data["headers"] = {"Retry-After": str(RETRY_AFTER_SECONDS)}
-            fault_log().refused(error.reason, error)
+            fault_log().refused(error.reason, error, writing=error.writing)
         http_error.data = data  # type: ignore[attr-defined]
         return self.handle_http_exception(http_error)
 

@@ -65,6 +65,15 @@ class WholeNumber(fields.Integer):
         return super()._validated(value)
 
 
+class StrictBoolean(fields.Boolean):
+    """Read a JSON true or false: no strings or numbers."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
 class Instant(fields.AwareDateTime):
     """Read an ISO 8601 date and time with a zone, returned in UTC."""
 

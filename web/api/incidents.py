@@ -9,11 +9,9 @@ from uuid import UUID
 
 from flask import url_for
 
-from incidents import values
 from incidents.application import WriteResult
-from incidents.errors import IncidentNotFoundError, InvalidInputError
+from incidents.errors import IncidentNotFoundError
 from incidents.permissions import Action
-from incidents.vocabulary import Category, Status
 from web import get_incident_log, get_read_models
 from web.api import schemas
 from web.api.auth import (
@@ -23,9 +21,10 @@ from web.api.auth import (
     expected_version,
 )
 from web.api.blueprint import Blueprint
+from web.usecases.incident_filters import incident_filters
 from web.usecases.presenting import show, written
 from web.usecases.read_your_writes import current_with_position, position_of_version
-from web.usecases.scope import check_office_field, readable_offices, visible_incident
+from web.usecases.scope import check_office_field, visible_incident
 from web.usecases.text_warnings import text_warnings
 
 Answer = tuple[dict[str, Any], int, dict[str, str]]
@@ -47,24 +46,8 @@ blp = Blueprint(
 @blp.response(200, schemas.IncidentPageSchema)
 def list_incidents(args: dict[str, Any]) -> dict[str, Any]:
     """List the incidents of the caller's offices, newest first."""
-    user = current_user()
-    office = args.get("office")
-    offices = readable_offices(user, office)
-    status, category = args.get("status"), args.get("category")
-    severity = args.get("severity")
-    from_, to = args.get("from_"), args.get("to")
-    if from_ is not None and to is not None and to < from_:
-        raise InvalidInputError.field("to", "Give a day on or after from.")
     return get_read_models().list_incidents(
-        offices=offices,
-        office=office,
-        status=None if status is None else values.code("status", status, Status),
-        category=(
-            None if category is None else values.code("category", category, Category)
-        ),
-        severity=None if severity is None else values.severity(severity),
-        from_=from_,
-        to=to,
+        **incident_filters(current_user(), args),
         page=args["page"],
         page_size=args["page_size"],
     )

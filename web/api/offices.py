@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from incidents.errors import InvalidInputError
 from incidents.permissions import Action, covers
 from web import get_incident_log, get_read_models
 from web.api import schemas
 from web.api.auth import authorized, current_user
 from web.api.blueprint import Blueprint
+from web.usecases.bounds import check_day_range
 from web.usecases.rota import presence_impact
 from web.usecases.scope import visible_office
 
@@ -47,7 +47,7 @@ def list_offices() -> dict[str, Any]:
 def get_summary(args: dict[str, Any], code: str) -> dict[str, Any]:
     """Summarise an office over a range of days, now or as known at a time."""
     visible_office(current_user(), code)
-    check_range(args)
+    check_day_range(args)
     return get_read_models().office_summary(
         code, from_=args.get("from_"), to=args.get("to"), as_of=args.get("as_of")
     )
@@ -60,7 +60,7 @@ def get_summary(args: dict[str, Any], code: str) -> dict[str, Any]:
 def get_timeline(args: dict[str, Any], code: str) -> dict[str, Any]:
     """List an office's events in log order, recorded within a range of days."""
     visible_office(current_user(), code)
-    check_range(args)
+    check_day_range(args)
     return get_read_models().office_timeline(
         code,
         from_=args.get("from_"),
@@ -106,10 +106,3 @@ def get_presence_impact(args: dict[str, Any], code: str) -> dict[str, Any]:
     return presence_impact(
         code, from_=args.get("from_"), to=args.get("to"), as_of=args.get("as_of")
     )
-
-
-def check_range(args: dict[str, Any]) -> None:
-    """Refuse a range of days that ends before it begins."""
-    from_, to = args.get("from_"), args.get("to")
-    if from_ is not None and to is not None and to < from_:
-        raise InvalidInputError.field("to", "Give a day on or after from.")

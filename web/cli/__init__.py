@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import click
+from eventsourcing.persistence import PersistenceError
 
 from web.cli import (
     backups,
     bench,
     demo,
     evidence,
+    notify,
     people,
     privacy,
     proofs,
@@ -16,11 +20,11 @@ from web.cli import (
     serving,
     tokens,
 )
-from web.cli.common import Group
+from web.cli.common import Group, StoreUnusable
 from web.cli.failures import describe
 
 # The commands that run until stopped, and log as a service does.
-SERVICES = frozenset({"serve", "project"})
+SERVICES = frozenset({"serve", "project", "notify"})
 
 
 class CommandLine(Group):
@@ -34,6 +38,9 @@ class CommandLine(Group):
         except Exception as error:
             if ctx.params.get("debug"):
                 raise
+            if isinstance(error, sqlite3.Error | PersistenceError):
+                # The database refused (a full disk, a read-only file): exit 3.
+                raise StoreUnusable(describe(error)) from None
             raise click.ClickException(describe(error)) from None
 
 
@@ -65,6 +72,7 @@ def main(context: click.Context, debug: bool) -> None:
 for command in (
     serving.serve,
     serving.project,
+    notify.notify,
     demo.demo,
     readmodels.replay,
     people.users,

@@ -14,8 +14,12 @@ from eventsourcing.persistence import PersistenceError
 
 from incidents.application import IncidentLog
 from incidents.bootstrap import open_incident_log
-from incidents.errors import IncidentsError, StoreNotUsableError
-from incidents.persistence import redact
+from incidents.errors import (
+    IncidentsError,
+    StorageUnavailableError,
+    StoreNotUsableError,
+)
+from incidents.persistence import redact, refusal_cause
 from web.cli.failures import postgres_reason
 from web.config import (
     default_instance_path,
@@ -74,6 +78,10 @@ def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
             return command(*args, **kwargs)
         except StoreNotUsableError as error:
             raise StoreUnusable(error.message) from None
+        except StorageUnavailableError as error:
+            raise StoreUnusable(
+                f"{error.message} ({refusal_cause(error.reason)})"
+            ) from None
         except IncidentsError as error:
             raise click.ClickException(error.message) from None
         except PersistenceError as error:
@@ -91,14 +99,20 @@ def database_url() -> str:
     return url
 
 
-def open_log(*, to_verify: bool = False) -> IncidentLog:
-    """Open the configured store; to verify it, without writing anything to it."""
+def open_log(*, to_verify: bool = False, reading: bool = False) -> IncidentLog:
+    """Open the configured store; to verify it, without writing anything to it.
+
+    A command that only reads (``reading``, or ``to_verify``) still works when
+    the store refuses writes (a full disk, a read-only file): it is then opened
+    to read only.
+    """
     instance_path = default_instance_path()
     settings = settings_from_environment(instance_path)
     return open_incident_log(
         settings["DATABASE_URL"],
         ledger=ledger_settings(settings, instance_path, migrate=not to_verify),
-        load_offices=not to_verify,
+        load_offices=not (to_verify or reading),
+        read_only_if_refused=to_verify or reading,
     )
 
 

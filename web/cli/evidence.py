@@ -35,7 +35,8 @@ def open_evidence(log: IncidentLog) -> Evidence:
     return Evidence(log)
 
 
-def _read_held(paths: tuple[Path, ...]) -> list[Checkpoint]:
+def read_held(*paths: Path) -> list[Checkpoint]:
+    """Read every checkpoint of the files an auditor kept; refuse in one line."""
     from incidents.evidence import read_checkpoints
 
     held: list[Checkpoint] = []
@@ -120,7 +121,7 @@ def verify(held: tuple[Path, ...]) -> None:
     """
     from incidents.evidence import MissingKeyError
 
-    checkpoints = _read_held(held)
+    checkpoints = read_held(*held)
     evidence = open_evidence(open_log(to_verify=True))
     _check_keys(checkpoints, evidence)
     try:

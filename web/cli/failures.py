@@ -30,6 +30,11 @@ def describe(error: BaseException) -> str:
     text = " ".join(str(error).split()) or type(error).__name__
     if isinstance(error, sqlite3.Error) and "disk is full" in text:
         return f"The disk is full: free some space ({text})."
+    if isinstance(error, sqlite3.Error) and "disk I/O error" in text:
+        return (
+            "The database's disk cannot be written: it is full or failing; free "
+            f"some space or check it ({text})."
+        )
     return f"{type(error).__name__}: {text} (run `incidents --debug ...` for details)."
 
 

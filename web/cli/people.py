@@ -38,6 +38,15 @@ def users() -> None:
 @click.option("--role", required=True, type=ROLES, help="What the person may do.")
 @OFFICES
 @click.option("--display-name", default=None, help="How the person is shown.")
+@click.option(
+    "--email", default=None, metavar="ADDR", help="Where notifications are sent."
+)
+@click.option(
+    "--language",
+    type=click.Choice(["fr", "en"]),
+    default=None,
+    help="The language of the person's mail (default fr).",
+)
 @PASSWORD_STDIN
 @click.option(
     "--no-password",
@@ -50,6 +59,8 @@ def add_user(
     role: str,
     offices: tuple[str, ...],
     display_name: str | None,
+    email: str | None,
+    language: str | None,
     password_stdin: bool,
     no_password: bool,
 ) -> None:
@@ -58,6 +69,8 @@ def add_user(
     \b
     Examples:
       incidents users add amina --role mediator --office nanterre-centre
+      incidents users add paul --role officer --office nanterre-centre \\
+          --email paul@example.fr --language en --no-password
       printf '%s\\n' "$PASSWORD" | incidents users add paul --role officer \\
           --password-stdin
     """
@@ -72,6 +85,8 @@ def add_user(
         offices=list(offices) or None,
         display_name=display_name,
         password=password,
+        email=email,
+        language=language,
     )
     click.echo(
         f"Registered {user['name']} ({user['role']}) for {_scope(user['offices'])}."
@@ -82,7 +97,7 @@ def add_user(
 @reports_errors
 def list_users() -> None:
     """List every person: name, role, offices, state and API tokens."""
-    people = open_log().list_users()
+    people = open_log(reading=True).list_users()
     for user in people:
         state = "active" if user["is_active"] else "deactivated"
         click.echo(
@@ -124,6 +139,35 @@ def set_offices(name: str, offices: tuple[str, ...]) -> None:
         name, actor=cli_actor(), offices=list(offices) or None
     )
     click.echo(f"{user['name']} now covers {_scope(user['offices'])}.")
+
+
+@users.command("set-email")
+@click.argument("name")
+@click.option("--email", default=None, metavar="ADDR", help="The new address.")
+@click.option("--no-email", is_flag=True, help="Remove the address.")
+@click.option(
+    "--language",
+    type=click.Choice(["fr", "en"]),
+    default=None,
+    help="The language of the person's mail.",
+)
+@reports_errors
+def set_email(
+    name: str, email: str | None, no_email: bool, language: str | None
+) -> None:
+    """Change where a person's notifications go, and in which language."""
+    if email is not None and no_email:
+        raise click.UsageError("Give --email or --no-email, not both.")
+    if email is None and not no_email and language is None:
+        raise click.UsageError("Give --email, --no-email or --language.")
+    user = open_log().change_mail_settings(
+        name,
+        actor=cli_actor(),
+        email=None if no_email else (email if email is not None else ...),
+        language=language if language is not None else ...,
+    )
+    where = "no address" if user["email"] is None else "an address"
+    click.echo(f"{user['name']} now has {where}, in {user['language']}.")
 
 
 @users.command("deactivate")

@@ -1,49 +1,104 @@
-"""The auditors' proof commands: prove an incident's events, check a proof offline."""
+"""The auditors' proof commands: prove an incident's events or a held checkpoint,
+check a proof offline."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import click
 
-from web.cli.common import EXIT_FAILED, open_log, reports_errors, write_private
+from web.cli.common import (
+    EXIT_FAILED,
+    EXIT_MISSING_KEY,
+    open_log,
+    reports_errors,
+    write_private,
+)
+from web.cli.evidence import read_held
+
+if TYPE_CHECKING:
+    from incidents.evidence import Evidence
 
 
 @click.command()
-@click.argument("incident_id", type=click.UUID)
+@click.argument("incident_id", type=click.UUID, required=False)
+@click.option(
+    "--checkpoint",
+    "held_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Instead of an incident: a checkpoint file you kept (as `incidents "
+    "checkpoint --output` writes it); prove that the log extends its last line.",
+)
 @click.option(
     "--output",
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
     help="Write the proof to this file (mode 600) instead of standard output.",
 )
 @reports_errors
-def prove(incident_id: UUID, output: Path | None) -> None:
-    """Write RFC 6962 inclusion proofs of every event of one incident, as JSON.
+def prove(
+    incident_id: UUID | None, held_file: Path | None, output: Path | None
+) -> None:
+    """Write RFC 6962 proofs, as JSON: an incident's events, or a held checkpoint.
 
-    Each event's leaf hash has its audit path to the root of a signed
-    checkpoint covering them all. Check it anywhere, offline:
+    With INCIDENT_ID, each event of that incident gets its leaf hash and audit
+    path to the root of a signed checkpoint covering them all. With
+    --checkpoint, the proof that the log of the newest signed checkpoint (one
+    is signed at the head if none is there) extends the checkpoint on the
+    file's last line. Check either anywhere, offline:
 
     \b
         incidents prove 3f0c...e1 --output proof.json
+        incidents prove --checkpoint held.jsonl --output consistency.json
         incidents verify-proof proof.json --key-id KEY_ID
     """
+    if (incident_id is None) == (held_file is None):
+        raise click.UsageError("Give either INCIDENT_ID or --checkpoint FILE.")
     from incidents.evidence import Evidence
     from incidents.evidence.proofs import Prover
 
-    document = Prover(Evidence(open_log())).inclusion(incident_id)
+    evidence = Evidence(open_log())
+    if held_file is not None:
+        document, summary = _consistency(evidence, held_file)
+    else:
+        assert incident_id is not None  # noqa: S101 (checked above)
+        document = Prover(evidence).inclusion(incident_id)
+        checkpoint = document["checkpoint"]
+        summary = (
+            f"Proved {len(document['leaves'])} events of incident {incident_id} "
+            f"in the log of {checkpoint['size']} events signed by key "
+            f"{checkpoint['key_id']}."
+        )
     text = json.dumps(document, indent=2) + "\n"
-    checkpoint = document["checkpoint"]
-    summary = (
-        f"Proved {len(document['leaves'])} events of incident {incident_id} in the "
-        f"log of {checkpoint['size']} events signed by key {checkpoint['key_id']}."
-    )
     if output is None:
         click.echo(text, nl=False)
     else:
         write_private(output, text)
     click.echo(summary, err=True)
+
+
+def _consistency(evidence: Evidence, held_file: Path) -> tuple[dict[str, Any], str]:
+    """Return the consistency proof of the file's last checkpoint, and a summary."""
+    from incidents.evidence.proofs import Prover
+
+    held = read_held(held_file)[-1]
+    if not evidence.signer.exists():
+        click.echo(
+            f"Error: The held checkpoint cannot be checked: the signing key "
+            f"{evidence.signer.key_path} is missing.",
+            err=True,
+        )
+        raise click.exceptions.Exit(EXIT_MISSING_KEY)
+    document = Prover(evidence).consistency(held)
+    new = document["new"]
+    summary = (
+        f"Proved that the log of {new['size']} events (position {new['position']}) "
+        f"extends the held checkpoint of {held.size} events (position "
+        f"{held.position}), both signed by key {new['key_id']}."
+    )
+    return document, summary
 
 
 @click.command("verify-proof")

@@ -16,6 +16,7 @@ from incidents.application import IncidentLog
 from incidents.persistence import redact
 from web.cli.common import open_log, reports_errors
 from web.config import SERVE_THREADS
+from web.read_only import UntilWritable
 from web.serving import (
     CONNECTION_LIMIT,
     IDLE_SECONDS,
@@ -102,13 +103,25 @@ def serve(
     # Before the socket listens: a SIGTERM that comes as soon as a client can
     # connect must stop the server gracefully, not kill it.
     signal.signal(signal.SIGTERM, stop)
-    app: Any = None
+    served: Any = None
     server: Any = None
     with contextlib.suppress(KeyboardInterrupt):
-        app = create_app()
+        # A store that refuses writes from the start (a full disk, a read-only
+        # file) is served for reading until it takes writes (web/read_only.py).
+        app = create_app({"READ_ONLY_IF_REFUSED": True})
+        served = app
+        reason = app.extensions["incident_log"].read_only_reason
+        if reason is not None:
+            logger.error(
+                "Serving reads only: the database could not be opened to write "
+                "(%s). Writes are refused (503) until it takes them again.",
+                reason,
+            )
+            served = UntilWritable(app, create_app)
+            served.start()
         allow_open_files(connection_limit)
         server = waitress.create_server(
-            app,
+            served,
             host=host,
             port=port,
             **waitress_options(
@@ -134,8 +147,11 @@ def serve(
         while time.monotonic() < deadline and _serving(server):
             server.asyncore.loop(timeout=0.05, map=server._map, count=1)
         server.task_dispatcher.shutdown(cancel_pending=True, timeout=1)
-    if app is not None:
-        app.extensions["incident_log"].close()
+    if isinstance(served, UntilWritable):
+        served.stop()
+        served = served.current
+    if served is not None:
+        served.extensions["incident_log"].close()
     logger.info("Stopped: requests in flight answered, read models at rest.")
 
 
@@ -179,13 +195,13 @@ def project(poll_interval: float) -> None:
     signal.signal(signal.SIGINT, stop)
     logger.info("Following the log from position %s.", projector.position())
     projector.start(poll_interval=poll_interval)
-    _wake_on_saves_elsewhere(log, stopping)
+    wake_on_saves_elsewhere(log, stopping)
     # Each thread stops after the batch in progress.
     projector.stop()
     logger.info("Stopped at position %s.", projector.position())
 
 
-def _wake_on_saves_elsewhere(log: IncidentLog, stopping: threading.Event) -> None:
+def wake_on_saves_elsewhere(log: IncidentLog, stopping: threading.Event) -> None:
     """Wake this process's followers whenever any process saves, until stopped.
 
     PostgreSQL notifies a channel with every save (eventsourcing issues NOTIFY

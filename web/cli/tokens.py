@@ -38,7 +38,7 @@ def issue_token(name: str, label: str | None) -> None:
 @reports_errors
 def list_tokens(name: str | None) -> None:
     """List the live API tokens (id, owner, label): one person's, or everyone's."""
-    log = open_log()
+    log = open_log(reading=True)
     people = [log.get_user(name)] if name is not None else log.list_users()
     count = 0
     for user in people:

@@ -20,13 +20,14 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
 
 from incidents.vocabulary import Role
-from web.pages import auth, errors, home, i18n, labels, security
+from web.pages import auth, bell, errors, home, i18n, security
 from web.pages.throttle import throttle_for
+from web.usecases import labels
 
 csrf = CSRFProtect()
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
-PAGE_BLUEPRINTS: list[Blueprint] = [auth.bp, home.bp]
+PAGE_BLUEPRINTS: list[Blueprint] = [auth.bp, home.bp, bell.bp]
 
 
 def init_pages(app: Flask) -> None:
@@ -83,6 +84,7 @@ NAVIGATION: dict[str, list[tuple[str, LazyString]]] = {
         ("officer.week_plan", _l("Planning")),
         ("officer.incidents", _l("Incidents")),
         ("administration.erasure", _l("Effacement")),
+        ("administration.sends", _l("Envois")),
     ],
 }
 
@@ -97,7 +99,17 @@ def _page_helpers() -> dict[str, Any]:
         # French puts a (non-breaking) space before a colon; English does not.
         return "\u00a0: " if i18n.current_language() == "fr" else ": "
 
-    return {"navigation": navigation, "label": labels.label, "colon": colon}
+    def unread_notifications() -> int:
+        if not current_user.is_authenticated:
+            return 0
+        return bell.unread_count()
+
+    return {
+        "navigation": navigation,
+        "label": labels.label,
+        "colon": colon,
+        "unread_notifications": unread_notifications,
+    }
 
 
 def _page_blueprints() -> list[Blueprint]:

@@ -32,6 +32,10 @@ from incidents.vocabulary import Role
 from web import get_incident_log
 from web.pages.auth import allowed, safe_next, signed_in_person
 from web.pages.i18n import LANGUAGES, SESSION_KEY
+from web.usecases.mail_settings import change_preferences
+
+ALERTS = ("severe_incident", "escalation", "follow_up_overdue")
+DIGESTS = ("daily", "weekly", "off")
 
 OFFICE_COOKIE = "incidents_office"
 OFFICE_CHOSEN_AT_COOKIE = "incidents_office_chosen_at"
@@ -153,4 +157,32 @@ def profile() -> ResponseReturnValue:
             return render_template("pages/profile.html"), 400
         session[SESSION_KEY] = language
         return redirect(url_for("pages.profile"), 303)
-    return render_template("pages/profile.html")
+    return render_template("pages/profile.html", preferences=_preferences())
+
+
+def _preferences() -> dict[str, Any]:
+    user = get_incident_log().get_user(current_user.name)
+    preferences: dict[str, Any] = user["notification_preferences"]
+    return {**preferences, "email": user["email"]}
+
+
+@bp.post("/profil/notifications")
+@allowed(Action.READ)
+def notification_preferences() -> ResponseReturnValue:
+    """Choose which notifications to receive, and how often a digest."""
+    digest = request.form.get("digest", "")
+    if digest not in DIGESTS:
+        flash(_("Choisissez la fréquence du résumé dans la liste."), "error")
+        return (
+            render_template("pages/profile.html", preferences=_preferences()),
+            422,
+        )
+    changes: dict[str, object] = {
+        kind: request.form.get(kind) == "on" for kind in ALERTS
+    }
+    changes["digest"] = digest
+    change_preferences(
+        get_incident_log(), current_user.name, actor=current_user.name, changes=changes
+    )
+    flash(_("Vos choix de notifications sont enregistrés."), "success")
+    return redirect(url_for("pages.profile"), 303)

@@ -8,12 +8,14 @@ from incidents import values
 from incidents.vocabulary import (
     Role,
 )
-from web.api.fields import Code, Text
+from web.api.fields import Code, StrictBoolean, Text
 from web.api.schemas.common import PageSchema
 
 NAME_MAX = 64
 PASSWORD_MAX = 256
 MAX_OFFICES = 100
+EMAIL_MAX = 254
+LANGUAGES = ("fr", "en")
 
 
 class RegisterUserSchema(Schema):
@@ -29,10 +31,42 @@ class RegisterUserSchema(Schema):
     password = fields.String(
         load_only=True, validate=validate.Length(max=PASSWORD_MAX), allow_none=True
     )
+    email = Text(
+        max_length=EMAIL_MAX,
+        allow_none=True,
+        metadata={"description": "Where notifications are sent; none: no e-mail."},
+    )
+    language = Code(
+        allow_none=True,
+        metadata={"enum": list(LANGUAGES), "description": "fr (default) or en."},
+    )
+
+
+class ChangeUserSchema(Schema):
+    email = Text(
+        max_length=EMAIL_MAX,
+        allow_none=True,
+        metadata={"description": "A new address; null removes it."},
+    )
+    language = Code(metadata={"enum": list(LANGUAGES)})
 
 
 class IssueTokenSchema(Schema):
     label = Text(max_length=values.SHORT_TEXT_MAX, allow_none=True)
+
+
+class NotificationPreferencesSchema(Schema):
+    severe_incident = fields.Boolean()
+    escalation = fields.Boolean()
+    follow_up_overdue = fields.Boolean()
+    digest = fields.String(metadata={"enum": ["daily", "weekly", "off"]})
+
+
+class ChangeNotificationPreferencesSchema(Schema):
+    severe_incident = StrictBoolean()
+    escalation = StrictBoolean()
+    follow_up_overdue = StrictBoolean()
+    digest = Code(metadata={"enum": ["daily", "weekly", "off"]})
 
 
 class TokenSchema(Schema):
@@ -47,6 +81,9 @@ class UserSchema(Schema):
     role = fields.String()
     offices = fields.List(fields.String(), allow_none=True)
     is_active = fields.Boolean()
+    email = fields.String(allow_none=True)
+    language = fields.String()
+    notification_preferences = fields.Nested(NotificationPreferencesSchema)
     tokens = fields.List(fields.Nested(TokenSchema))
     version = fields.Integer()
 

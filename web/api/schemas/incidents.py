@@ -137,13 +137,17 @@ class CloseIncidentSchema(Schema):
 # Queries.
 
 
-class IncidentQueryArgsSchema(PageQueryArgsSchema):
+class IncidentFilterArgsSchema(Schema):
     office = Code()
     status = Code(Status)
     category = Code(Category)
     severity = fields.Integer(metadata={"minimum": 0, "maximum": 4})
     from_ = Day(data_key="from", metadata={"description": "First day (occurred)."})
     to = Day(metadata={"description": "Last day (occurred), included."})
+
+
+class IncidentQueryArgsSchema(IncidentFilterArgsSchema, PageQueryArgsSchema):
+    pass
 
 
 class IncidentAsOfQueryArgsSchema(Schema):

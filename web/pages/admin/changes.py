@@ -20,6 +20,7 @@ from incidents.errors import InvalidInputError, NothingToChangeError, UserNotFou
 from web import get_incident_log
 from web.pages.admin.forms import (
     DeactivationForm,
+    MailForm,
     OfficesForm,
     PasswordForm,
     RevocationForm,
@@ -82,6 +83,10 @@ def person_page(
             formdata=None, data={"offices": user["offices"] or []}
         ),
         "password_form": PasswordForm(formdata=None),
+        "mail_form": MailForm(
+            formdata=None,
+            data={"email": user["email"] or "", "language": user["language"]},
+        ),
         "deactivation_form": DeactivationForm(formdata=None),
         "token_form": TokenForm(formdata=None),
         "revocation_form": RevocationForm(formdata=None),
@@ -116,6 +121,7 @@ FORM_OF_FIELD = {
     "role": "role_form",
     "offices": "offices_form",
     "new_password": "password_form",
+    "email": "mail_form",
     "deactivation_reason": "deactivation_form",
     "token_label": "token_form",
     "revocation_reason": "revocation_form",

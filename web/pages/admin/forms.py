@@ -18,6 +18,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     AnyOf,
     DataRequired,
@@ -35,7 +36,7 @@ from incidents.application import PASSWORD_MAX, PASSWORD_MIN
 from incidents.errors import InvalidInputError
 from incidents.vocabulary import Role
 from web import get_incident_log
-from web.pages import labels
+from web.usecases import labels
 
 ROLE_CODES = [role.value for role in Role]
 
@@ -208,6 +209,23 @@ class PasswordForm(FlaskForm):  # type: ignore[misc]  # flask-wtf is untyped
 
 class DeactivationForm(FlaskForm):  # type: ignore[misc]  # flask-wtf is untyped
     deactivation_reason = reason_field(_l("Motif de la désactivation"))
+
+
+class MailForm(FlaskForm):  # type: ignore[misc]  # flask-wtf is untyped
+    email = StringField(
+        _l("Adresse électronique"),
+        filters=[stripped],
+        validators=[
+            Optional(),
+            Length(max=254, message=_l("%(max)d caractères au plus.", max=254)),
+        ],
+        render_kw={"autocomplete": "off", "type": "email"},
+    )
+    language = RadioField(
+        _l("Langue des messages"),
+        choices=[SelectChoice("fr", "Français"), SelectChoice("en", "English")],
+        validators=[InputRequired(_l("Choisissez une langue."))],
+    )
 
 
 class TokenForm(FlaskForm):  # type: ignore[misc]  # flask-wtf is untyped

@@ -10,7 +10,6 @@ from flask_login import current_user
 from incidents.errors import InvalidInputError, UserAlreadyExistsError
 from incidents.permissions import Action
 from web import get_incident_log
-from web.pages import labels
 from web.pages.admin.blueprint import bp
 from web.pages.admin.changes import (
     change_person,
@@ -21,12 +20,14 @@ from web.pages.admin.changes import (
 from web.pages.admin.forms import (
     AddPersonForm,
     DeactivationForm,
+    MailForm,
     OfficesForm,
     PasswordForm,
     RoleForm,
     mark_refused,
 )
 from web.pages.auth import allowed
+from web.usecases import labels
 
 
 @bp.route("/personnes", methods=["GET", "POST"])
@@ -118,6 +119,26 @@ def set_password(name: str) -> ResponseReturnValue:
         "new_password",
         lambda: get_incident_log().set_password(name, form.new_password.data),
         done=_("Nouveau mot de passe enregistré."),
+    )
+
+
+@bp.post("/personnes/<name>/messagerie")
+@allowed(Action.ADMINISTER)
+def change_mail(name: str) -> ResponseReturnValue:
+    """Change where a person's notifications go, and in which language."""
+    form = MailForm()
+    return change_person(
+        name,
+        form,
+        "email",
+        lambda: get_incident_log().change_mail_settings(
+            name,
+            actor=current_user.name,
+            email=form.email.data or None,
+            language=form.language.data,
+        ),
+        done=_("Adresse et langue des messages enregistrées."),
+        already=_("La personne a déjà cette adresse et cette langue."),
     )
 
 

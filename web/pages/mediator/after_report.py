@@ -28,12 +28,12 @@ from web import get_incident_log
 from web.pages.auth import allowed, signed_in_person
 from web.pages.hints import contact_hints, flash_contact_hints
 from web.pages.htmx import partial_wanted
-from web.pages.labels import label
 from web.pages.limits import within_calendar
 from web.pages.mediator.blueprint import bp, incident_url
 from web.pages.mediator.clock import today
 from web.pages.mediator.fields import UNKNOWN_CHOICE, note_field, tiles_field
 from web.pages.mediator.submitting import CLOSED, Outcome, VersionedForm, submit
+from web.usecases.labels import label
 from web.usecases.scope import visible_incident
 
 FOLLOW_UP_DAYS = 7

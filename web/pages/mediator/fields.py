@@ -14,7 +14,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from incidents import values
-from web.pages.labels import VOCABULARY
+from web.usecases.labels import VOCABULARY
 
 
 def stripped(value: object) -> object:

@@ -9,13 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, Response, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from incidents.permissions import Action
 from web import get_incident_log
 from web.pages.htmx import partial_wanted
 from web.pages.officer.formatting import day_text, hours_text, percent_text, when
+from web.usecases.downloads import Download
 
 bp = Blueprint("officer", __name__)
 
@@ -59,3 +60,10 @@ def page_links(endpoint: str) -> Callable[[int], str]:
         return url_for(endpoint, **{**arguments, "page": number})
 
     return url_for_page
+
+
+def attachment(made: Download) -> Response:
+    """Answer a file to download (a spreadsheet)."""
+    response = Response(made.body, content_type=made.content_type)
+    response.headers["Content-Disposition"] = f'attachment; filename="{made.name}"'
+    return response

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from flask import render_template, request
+from flask import abort, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -20,12 +21,13 @@ from incidents.vocabulary import Category, Outcome, Severity
 from projections.queries import ReadModels, paris_today
 from web import get_read_models
 from web.pages import charts
-from web.pages.auth import allowed
+from web.pages.auth import allowed, signed_in_person
 from web.pages.home import chosen_office, covered_offices
-from web.pages.labels import label
-from web.pages.officer.blueprint import bp, render_filtered
+from web.pages.officer.blueprint import attachment, bp, render_filtered
 from web.pages.officer.filters import AsOfFields, day_field, office_choices, valid_range
 from web.pages.officer.formatting import day_text
+from web.usecases import downloads
+from web.usecases.labels import label
 from web.usecases.rota import presence_impact
 
 WEEKS_SHOWN = 12  # The dashboard's default range: this week and the 11 before.
@@ -158,20 +160,9 @@ def dashboard() -> ResponseReturnValue:
     offices = covered_offices()
     if not offices:
         return render_template("pages/officer/no_office.html")
-    first_day, last_day = default_range(paris_today())
-    form = DashboardFilter(
-        formdata=request.args,
-        data={
-            "office": chosen_office() or offices[0]["code"],
-            "from_": first_day,
-            "to": last_day,
-        },
-    )
-    form.office.choices = office_choices(offices)
+    form = dashboard_form(offices)
     context: dict[str, Any] = {"form": form, "offices": offices}
-    if not valid_range(
-        form, first=first_day, last=last_day, longest_days=MAX_RANGE_DAYS
-    ):
+    if not valid_dashboard_range(form):
         return render_filtered(
             "pages/officer/dashboard.html",
             "pages/officer/_dashboard.html",
@@ -202,6 +193,13 @@ def dashboard() -> ResponseReturnValue:
         (figures["incidents"]["total"] for _, figures in comparison), default=0
     )
     impact = presence_impact(office, from_=from_, to=to, as_of=as_of)
+    chosen: dict[str, Any] = {
+        "office": office,
+        "from": from_.isoformat(),
+        "to": to.isoformat(),
+    }
+    if as_of is not None:
+        chosen["as_of"] = as_of.isoformat()
     context.update(
         impact=impact,
         impact_chart=impact_chart(impact),
@@ -215,7 +213,57 @@ def dashboard() -> ResponseReturnValue:
         comparison=comparison,
         largest=largest,
         meter=charts.meter,
+        downloads={
+            kind: url_for(".dashboard_file", kind=kind, **chosen)
+            for kind in downloads.KINDS
+        },
     )
     return render_filtered(
         "pages/officer/dashboard.html", "pages/officer/_dashboard.html", 200, **context
+    )
+
+
+@bp.get("/tableau-de-bord.<any(csv, xlsx):kind>")
+@allowed(Action.READ)
+def dashboard_file(kind: str) -> ResponseReturnValue:
+    """Download the dashboard's figures, one row per figure, as CSV or XLSX."""
+    offices = covered_offices()
+    if not offices:
+        abort(404)
+    form = dashboard_form(offices)
+    if not valid_dashboard_range(form):
+        abort(422)
+    made = downloads.office_figures(
+        signed_in_person(),
+        form.office.data,
+        kind,
+        from_=form.from_.data,
+        to=form.to.data,
+        as_of=form.instant(),
+        language=str(get_locale() or "fr"),
+        channel="page",
+    )
+    return attachment(made)
+
+
+def dashboard_form(offices: list[dict[str, Any]]) -> DashboardFilter:
+    """Read the dashboard's filters: one of the person's offices, a range, a time."""
+    first_day, last_day = default_range(paris_today())
+    form = DashboardFilter(
+        formdata=request.args,
+        data={
+            "office": chosen_office() or offices[0]["code"],
+            "from_": first_day,
+            "to": last_day,
+        },
+    )
+    form.office.choices = office_choices(offices)
+    return form
+
+
+def valid_dashboard_range(form: DashboardFilter) -> bool:
+    """Validate the dashboard's filters, its range a year at most."""
+    first_day, last_day = default_range(paris_today())
+    return valid_range(
+        form, first=first_day, last=last_day, longest_days=MAX_RANGE_DAYS
     )

@@ -22,9 +22,9 @@ from wtforms.widgets import HiddenInput
 
 from incidents import values
 from projections.handlers import PARIS
-from web.pages.labels import choices
 from web.pages.limits import within_calendar
 from web.pages.officer.filters import with_all
+from web.usecases.labels import choices
 
 
 class ActionForm(FlaskForm):  # type: ignore[misc]  # flask-wtf is untyped

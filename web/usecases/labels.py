@@ -1,4 +1,6 @@
-"""Give every code of the vocabulary its label on the pages (French source).
+"""Give every code of the vocabulary its label, on the pages and in spreadsheets.
+
+French is the source; English comes from the pages' catalog.
 
 Codes are stable API values (:mod:`incidents.vocabulary`); labels are UI text,
 translated like any other string. A test checks that every code has one.
@@ -172,8 +174,31 @@ EVENT_TYPE: Labels = MappingProxyType(
         "TokenRevoked": _l("Jeton révoqué"),
         "UserLogged": _l("Personne inscrite à la liste"),
         "ContactDisclosed": _l("Coordonnées consultées"),
+        "ReportDownloaded": _l("Rapport ou tableur téléchargé"),
         "OfficeAdded": _l("Bureau ajouté"),
         "Created": _l("Création"),
+        "MailSettingsChanged": _l("Adresse ou langue changée"),
+        "NotificationPreferencesChanged": _l("Choix de notifications changés"),
+        "NotificationPlanned": _l("Notification prévue"),
+        "DeliveryAttempted": _l("Envoi tenté"),
+        "NotificationSent": _l("Notification envoyée"),
+        "DeliveryFailed": _l("Envoi échoué"),
+        "NotificationRead": _l("Notification lue"),
+    }
+)
+NOTIFICATION_KIND: Labels = MappingProxyType(
+    {
+        "severe_incident": _l("Incident grave"),
+        "escalation": _l("Police ou secours appelés"),
+        "follow_up_overdue": _l("Suivi en retard"),
+        "digest": _l("Résumé"),
+    }
+)
+SEND_STATE: Labels = MappingProxyType(
+    {
+        "pending": _l("En attente"),
+        "sending": _l("En cours d'envoi"),
+        "failed": _l("Échoué, sera réessayé"),
     }
 )
 CHANNEL: Labels = MappingProxyType(
@@ -200,6 +225,8 @@ VOCABULARY: Mapping[str, Labels] = MappingProxyType(
         "role": ROLE,
         "event_type": EVENT_TYPE,
         "channel": CHANNEL,
+        "notification_kind": NOTIFICATION_KIND,
+        "send_state": SEND_STATE,
     }
 )
 
