@@ -1,4 +1,4 @@
-"""Model people, their roles and office scopes, and the catalogue of offices.
+"""Model people: their roles, office scopes, addresses and notification choices.
 
 Changes of access are events like any other, so an auditor can tell who could do
 what on any date. Secrets (password hashes) are not events: they live in the
@@ -10,8 +10,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from eventsourcing.domain import Aggregate, DomainEvent, event
-from eventsourcing.utils import register_topic
+from eventsourcing.domain import Aggregate, event
 
 from incidents import values
 from incidents.errors import (
@@ -377,98 +376,3 @@ class User(Aggregate):
             ],
             "version": self.version,
         }
-
-
-class UserLogged(DomainEvent):
-    """Record, in a log of its own, that a user was registered (to list users)."""
-
-    TOPIC = "incidents:UserLogged"
-    user_id: UUID
-
-
-# Aggregates register their events' topics when defined; a plain event must be
-# registered by hand, or stored ones could not be read back.
-register_topic(UserLogged.TOPIC, UserLogged)
-
-
-class ContactDisclosed(DomainEvent):
-    """Record that a person was shown (or exported) a visitor's contact."""
-
-    TOPIC = "incidents:ContactDisclosed"
-    incident_id: UUID
-    viewer: str
-    channel: str
-
-
-register_topic(ContactDisclosed.TOPIC, ContactDisclosed)
-
-
-class ReportDownloaded(DomainEvent):
-    """Record that a person downloaded a report or a spreadsheet, and which."""
-
-    TOPIC = "incidents:ReportDownloaded"
-    actor: str
-    what: str
-    parameters: dict[str, str]
-    channel: str
-
-
-register_topic(ReportDownloaded.TOPIC, ReportDownloaded)
-
-USER_LOG_ID = uuid5(NAMESPACE_URL, "/users")
-DISCLOSURE_LOG_ID = uuid5(NAMESPACE_URL, "/disclosures")
-DOWNLOAD_LOG_ID = uuid5(NAMESPACE_URL, "/downloads")
-OFFICE_CATALOGUE_ID = uuid5(NAMESPACE_URL, "/offices")
-
-
-class OfficeCatalogue(Aggregate):
-    """Hold the offices where mediators work."""
-
-    TOPIC = "incidents:OfficeCatalogue"
-
-    class Event(Aggregate.Event):
-        TOPIC = "incidents:OfficeCatalogue.Event"
-
-    class Created(Aggregate.Created):
-        TOPIC = "incidents:OfficeCatalogue.Created"
-
-    class OfficeAdded(Event):
-        TOPIC = "incidents:OfficeCatalogue.OfficeAdded"
-        code: str
-        name: str
-        city: str
-        actor: str
-
-    @classmethod
-    def create(cls) -> OfficeCatalogue:
-        """Create the (single) catalogue."""
-        return cls._create(cls.Created, id=OFFICE_CATALOGUE_ID)
-
-    @event(Created)
-    def __init__(self) -> None:
-        self.offices: dict[str, dict[str, str]] = {}
-
-    def add_office(
-        self, *, actor: str, code: object, name: object, city: object
-    ) -> None:
-        """Add an office; its code is its permanent identifier."""
-        if (
-            not isinstance(code, str)
-            or not code
-            or not set(code) <= set("abcdefghijklmnopqrstuvwxyz0123456789-")
-        ):
-            raise InvalidInputError.field(
-                "code", "Give lower-case letters, digits and dashes."
-            )
-        if code in self.offices:
-            raise NothingToChangeError(f"Office {code!r} is already in the catalogue.")
-        self._add_office(
-            code=code,
-            name=values.text("name", name, max_length=values.SHORT_TEXT_MAX),
-            city=values.text("city", city, max_length=values.SHORT_TEXT_MAX),
-            actor=actor,
-        )
-
-    @event(OfficeAdded)
-    def _add_office(self, *, code: str, name: str, city: str, actor: str) -> None:
-        self.offices[code] = {"code": code, "name": name, "city": city}

@@ -26,14 +26,6 @@ from typing import ClassVar
 from argon2 import PasswordHasher
 from eventsourcing.application import EventSourcedLog
 
-from incidents.access import (
-    DISCLOSURE_LOG_ID,
-    DOWNLOAD_LOG_ID,
-    USER_LOG_ID,
-    ContactDisclosed,
-    ReportDownloaded,
-    UserLogged,
-)
 from incidents.application.downloads import Downloads
 from incidents.application.incident_commands import IncidentCommands, WriteResult
 from incidents.application.notifications import Notifications
@@ -50,6 +42,14 @@ from incidents.application.queries import Queries
 from incidents.application.rota import PlannedShift, Rota, ShiftWrite
 from incidents.domain.shift import SHIFT_LOG_ID, ShiftLogged
 from incidents.evidence.sealing import LedgerSettings
+from incidents.logs import (
+    DISCLOSURE_LOG_ID,
+    DOWNLOAD_LOG_ID,
+    USER_LOG_ID,
+    ContactDisclosed,
+    ReportDownloaded,
+    UserLogged,
+)
 
 __all__ = [
     "PASSWORD_MAX",

@@ -12,8 +12,8 @@ from typing import Any
 
 from eventsourcing.application import EventSourcedLog
 
-from incidents.access import DOWNLOAD_LOG_ID, ReportDownloaded
 from incidents.application.store import IncidentStore
+from incidents.logs import DOWNLOAD_LOG_ID, ReportDownloaded
 
 
 class Downloads(IncidentStore):

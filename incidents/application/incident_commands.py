@@ -16,7 +16,6 @@ from uuid import UUID, uuid4
 
 from eventsourcing.persistence import IntegrityError
 
-from incidents.access import DISCLOSURE_LOG_ID
 from incidents.application.offices import Offices
 from incidents.application.queries import Queries, event_data
 from incidents.application.store import MAX_ATTEMPTS, last_position
@@ -27,6 +26,7 @@ from incidents.errors import (
     ReportConflictError,
     StaleVersionError,
 )
+from incidents.logs import DISCLOSURE_LOG_ID
 
 if TYPE_CHECKING:
     from eventsourcing.domain import DomainEventProtocol

@@ -10,8 +10,8 @@ from importlib import resources
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
-from incidents.access import OFFICE_CATALOGUE_ID, OfficeCatalogue
 from incidents.application.store import MAX_ATTEMPTS, IncidentStore
+from incidents.catalogue import OFFICE_CATALOGUE_ID, OfficeCatalogue
 from incidents.errors import (
     ConcurrentWriteError,
     InvalidInputError,

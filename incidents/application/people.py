@@ -20,14 +20,7 @@ from eventsourcing.application import AggregateNotFoundError, EventSourcedLog
 from eventsourcing.persistence import IntegrityError
 
 from incidents import values
-from incidents.access import (
-    ROLES_WITH_EVERY_OFFICE,
-    USER_LOG_ID,
-    User,
-    UserLogged,
-    check_user_name,
-    user_id,
-)
+from incidents.access import ROLES_WITH_EVERY_OFFICE, User, check_user_name, user_id
 from incidents.application.offices import Offices
 from incidents.application.store import MAX_ATTEMPTS
 from incidents.errors import (
@@ -38,6 +31,7 @@ from incidents.errors import (
     UserDeactivatedError,
     UserNotFoundError,
 )
+from incidents.logs import USER_LOG_ID, UserLogged
 from incidents.vocabulary import Role
 
 TOKEN_BYTES = 32

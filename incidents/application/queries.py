@@ -12,10 +12,10 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, EventSourcedLog
 
-from incidents.access import ContactDisclosed
 from incidents.application.store import IncidentStore
 from incidents.domain import Incident
 from incidents.errors import IncidentNotFoundError, InvalidInputError
+from incidents.logs import ContactDisclosed
 from incidents.personal_data import PersonalContact
 
 # Attributes every event has, which the timeline shows apart from its data.

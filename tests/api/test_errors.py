@@ -9,8 +9,10 @@ from uuid import NAMESPACE_URL, uuid4, uuid5
 import pytest
 from eventsourcing.application import EventSourcedLog
 
-from incidents.access import OFFICE_CATALOGUE_ID, USER_LOG_ID, user_id
+from incidents.access import user_id
+from incidents.catalogue import OFFICE_CATALOGUE_ID
 from incidents.errors import ConcurrentWriteError
+from incidents.logs import USER_LOG_ID
 from tests.api.conftest import (
     OFFICE,
     OTHER_OFFICE,

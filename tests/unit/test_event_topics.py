@@ -8,10 +8,12 @@ import pytest
 from eventsourcing.domain import CanMutateAggregate
 from eventsourcing.utils import get_topic, resolve_topic
 
-from incidents.access import OfficeCatalogue, User, UserLogged, user_id
+from incidents.access import User, user_id
+from incidents.catalogue import OfficeCatalogue
 from incidents.domain import Incident, MediatorDay, OpeningHours, Shift
 from incidents.domain.notification import Notification, notification_id
 from incidents.domain.shift import ShiftLogged
+from incidents.logs import UserLogged
 
 # The events of the design, by aggregate: their topics are part of the stored data.
 DESIGNED_EVENTS = {

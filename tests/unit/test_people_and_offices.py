@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from incidents.access import OfficeCatalogue, User, user_id
+from incidents.access import User, user_id
 from incidents.application import load_default_offices
+from incidents.catalogue import OfficeCatalogue
 from incidents.errors import (
     InvalidInputError,
     NothingToChangeError,
