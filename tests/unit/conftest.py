@@ -9,6 +9,7 @@ from uuid import UUID
 
 import pytest
 from argon2 import PasswordHasher
+from eventsourcing.persistence import StoredEvent
 
 from incidents.application import IncidentLog, load_default_offices
 from incidents.domain import Incident
@@ -22,6 +23,31 @@ MEDIATOR = "mediator-1"
 def fast_hasher() -> PasswordHasher:
     # The cheapest argon2 parameters: tests check behaviour, not hash strength.
     return PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
+def log_of_stored_rows(rows: list[dict[str, Any]]) -> IncidentLog:
+    """Return an in-memory log holding rows as an earlier version stored them.
+
+    Each row is ``{originator_id, originator_version, topic, state}``, its state
+    the JSON text the recorder wrote.
+    """
+    log = IncidentLog(
+        {"PERSISTENCE_MODULE": "eventsourcing.popo"},
+        clock=lambda: NOW,
+        password_hasher=fast_hasher(),
+    )
+    log.recorder.insert_events(
+        [
+            StoredEvent(
+                originator_id=UUID(row["originator_id"]),
+                originator_version=row["originator_version"],
+                topic=row["topic"],
+                state=row["state"].encode("utf-8"),
+            )
+            for row in rows
+        ]
+    )
+    return log
 
 
 def report_values(**overrides: Any) -> dict[str, Any]:

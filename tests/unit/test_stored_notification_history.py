@@ -8,14 +8,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from uuid import UUID
 
 import pytest
-from eventsourcing.persistence import StoredEvent
 
-from incidents.application import IncidentLog
 from incidents.domain.notification import notification_id
-from tests.unit.conftest import NOW, fast_hasher
+from tests.unit.conftest import log_of_stored_rows
 from tests.unit.test_stored_history import DESIGNED_SINCE
 
 STORED = Path(__file__).parent / "data" / "events-stored-with-notifications.json"
@@ -29,23 +26,7 @@ def rows():
 
 @pytest.fixture
 def stored_log(rows):
-    log = IncidentLog(
-        {"PERSISTENCE_MODULE": "eventsourcing.popo"},
-        clock=lambda: NOW,
-        password_hasher=fast_hasher(),
-    )
-    log.recorder.insert_events(
-        [
-            StoredEvent(
-                originator_id=UUID(row["originator_id"]),
-                originator_version=row["originator_version"],
-                topic=row["topic"],
-                state=row["state"].encode("utf-8"),
-            )
-            for row in rows
-        ]
-    )
-    return log
+    return log_of_stored_rows(rows)
 
 
 def test_the_rows_hold_every_event_designed_since_the_split(rows):

@@ -14,14 +14,12 @@ from pathlib import Path
 from uuid import UUID
 
 import pytest
-from eventsourcing.persistence import StoredEvent
 
-from incidents.application import IncidentLog
 from incidents.domain import MediatorDay, OpeningHours, Shift
 from incidents.domain.mediator_day import mediator_day_id
 from incidents.domain.opening_hours import default_hours, opening_hours_id
 from incidents.domain.shift import ShiftLogged
-from tests.unit.conftest import NOW, fast_hasher
+from tests.unit.conftest import log_of_stored_rows
 from tests.unit.test_event_topics import DESIGNED_EVENTS
 
 STORED = Path(__file__).parent / "data" / "events-of-the-first-rota.json"
@@ -36,23 +34,7 @@ def rows():
 
 @pytest.fixture
 def old_log(rows):
-    log = IncidentLog(
-        {"PERSISTENCE_MODULE": "eventsourcing.popo"},
-        clock=lambda: NOW,
-        password_hasher=fast_hasher(),
-    )
-    log.recorder.insert_events(
-        [
-            StoredEvent(
-                originator_id=UUID(row["originator_id"]),
-                originator_version=row["originator_version"],
-                topic=row["topic"],
-                state=row["state"].encode("utf-8"),
-            )
-            for row in rows
-        ]
-    )
-    return log
+    return log_of_stored_rows(rows)
 
 
 def test_the_stored_rows_hold_every_event_of_the_rota(rows):
