@@ -14,15 +14,17 @@ import contextlib
 import re
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import LiveSite, Watch
+from tests.browser.conftest import LiveSite, Watch, sign_in
 from tests.browser.test_mediator_journey import choose
 from tests.faults.conftest import immutable
+from tests.pages.conftest import OFFICE
 
 SUMMARY = "Usager énervé par l'attente, calmé par la médiatrice."
 CONTACT_PHONE = "06 98 76 54 32"
@@ -250,3 +252,138 @@ def test_the_outbox_sends_after_the_tab_is_closed_and_reopened(live_site: LiveSi
     assert reports_stored(live_site, incident_id) == 1
     for each in live_site.watches:
         forgive(each, lambda m: "ERR_INTERNET_DISCONNECTED" in m)
+
+
+PAGES_LEFT = (
+    """async () => (await caches.keys()).filter((n) => n.startsWith("pages-"))"""
+)
+
+
+def test_after_sending_then_signing_out_nothing_of_the_person_stays(
+    live_site: LiveSite,
+):
+    page = live_site.open("mediator")
+    controlled(page)
+    page.context.set_offline(True)
+    report_offline(page)
+    page.context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    pending_count(page).to_have_text("0", timeout=SEND_TIMEOUT_MS)
+    assert [item["state"] for item in outbox(page)] == ["done"]
+    assert CONTACT_PHONE not in repr(outbox(page))
+
+    # Nothing unsent: no warning, and signing out leaves nothing of the person.
+    page.get_by_role("button", name="Se déconnecter").click()
+    page.wait_for_url("**/connexion")
+    assert outbox(page) == []
+    assert page.evaluate(PAGES_LEFT) == []
+    forgive(live_site.watches[0], lambda m: "ERR_INTERNET_DISCONNECTED" in m)
+
+
+def test_signing_out_with_unsent_items_warns_then_clears_them(live_site: LiveSite):
+    page = live_site.open("mediator")
+    controlled(page)
+    page.context.set_offline(True)
+    report_offline(page)
+    expect(page.locator("#outbox-items li")).to_contain_text("Pas de réseau")
+
+    page.get_by_role("button", name="Se déconnecter").click()
+    warning = page.locator("#sign-out-warning")
+    expect(warning).to_be_visible()
+    expect(warning).to_contain_text("garde 1 envoi")
+    expect(warning).to_contain_text("effacés de ce téléphone")
+    page.get_by_role("button", name="Rester connecté").click()
+    expect(warning).to_be_hidden()
+    assert len(outbox(page)) == 1
+
+    # Still offline: the outbox is cleared first, then the sign-out is posted
+    # (which cannot reach the server until the network is back).
+    page.get_by_role("button", name="Se déconnecter").click()
+    with page.expect_event(
+        "requestfailed", predicate=lambda request: "/deconnexion" in request.url
+    ):
+        page.get_by_role("button", name="Se déconnecter et les effacer").click(
+            no_wait_after=True
+        )
+    page.context.set_offline(False)
+    page.goto("/static/favicon.svg")
+    assert outbox(page) == []
+    assert page.evaluate(PAGES_LEFT) == []
+    forgive(live_site.watches[0], lambda m: "ERR_INTERNET_DISCONNECTED" in m)
+
+
+def test_a_report_whose_session_expired_waits_for_sign_in_then_goes(
+    live_site: LiveSite,
+):
+    page = live_site.open("mediator")
+    controlled(page)
+    page.context.set_offline(True)
+    incident_id = report_offline(page)
+    log_de_escalation(page)
+    page.context.clear_cookies()  # The session ends while the phone is offline.
+
+    page.context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    expect(page.locator("#outbox-items li").first).to_contain_text(
+        "Attend votre connexion", timeout=SEND_TIMEOUT_MS
+    )
+    pending_count(page).to_have_text("2")
+    assert reports_stored(live_site, incident_id) == 0
+
+    sign_in(page, "mediator")  # Back on the report page, which sends them.
+    assert page.url.endswith("/signaler")
+    pending_count(page).to_have_text("0", timeout=SEND_TIMEOUT_MS)
+    assert history_types(live_site, incident_id) == [
+        "Reported",
+        "DeEscalationRecorded",
+    ]
+    # The outbox keeps asking (every few seconds) while the test signs in: a
+    # question left by the page as it goes to the sign-in page is cancelled.
+    forgive(
+        live_site.watches[0],
+        lambda m: (
+            "ERR_INTERNET_DISCONNECTED" in m
+            or "401" in m
+            or m.endswith("/hors-ligne/jeton: net::ERR_ABORTED")
+        ),
+    )
+
+
+def test_a_report_whose_id_is_taken_is_shown_refused_never_done(
+    live_site: LiveSite,
+):
+    page = live_site.open("mediator")
+    controlled(page)
+    page.context.set_offline(True)
+    taken = page.locator("input[name=report_id]").input_value()
+    live_site.log.report_incident(
+        actor="mediator",
+        incident_id=UUID(taken),
+        office=OFFICE,
+        occurred_at=datetime.now(UTC) - timedelta(hours=2),
+        category="theft",
+        severity=1,
+        target="property",
+        summary="Un autre incident, déjà enregistré.",
+    )
+    incident_id = report_offline(page)
+    assert incident_id == taken
+    log_de_escalation(page)
+
+    page.context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    items = page.locator("#outbox-items li")
+    expect(items.first).to_contain_text("Refusé (409)", timeout=SEND_TIMEOUT_MS)
+    expect(items.first).to_contain_text("n'a pas été enregistré")
+    expect(items.last).to_contain_text("Attend l'envoi du signalement")
+    pending_count(page).to_have_text("2")
+    assert history_types(live_site, incident_id) == ["Reported"]
+    assert live_site.log.get_incident(UUID(incident_id))["category"] == "theft"
+
+    # The mediator removes it from the phone; nothing was taken as done.
+    items.first.get_by_role("button", name="Retirer de ce téléphone").click()
+    expect(items).to_have_count(1)
+    forgive(
+        live_site.watches[0],
+        lambda m: "ERR_INTERNET_DISCONNECTED" in m or "409" in m,
+    )
