@@ -15,9 +15,9 @@ from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
 from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from tests.pages.conftest import OFFICE, OTHER_OFFICE, Site
-from werkzeug.test import TestResponse
 
 PARIS = ZoneInfo("Europe/Paris")
 OUTBOX = {"X-Outbox": "1", "Accept": "application/json"}
