@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Response, expect
 
 from tests.browser.conftest import LiveSite, Watch, sign_in
 from tests.browser.test_mediator_journey import choose
@@ -135,8 +135,14 @@ def offline_then_back(
     pending_count(page).to_have_text("2")
     expect(page.locator("#outbox-items li").last).to_contain_text("Pas de réseau")
 
-    # Reloaded without a network, the page opens from the service worker's copy.
-    page.reload()
+    # Reloaded without a network, the page opens from the service worker's
+    # copy, under the strict policy it was served with.
+    reloaded = page.reload()
+    assert reloaded is not None
+    assert reloaded.from_service_worker
+    policy = reloaded.headers["content-security-policy"]
+    assert "script-src 'self' 'nonce-" in policy
+    assert "unsafe" not in policy
     expect(
         page.get_by_role("heading", name="Signalement gardé sur ce téléphone")
     ).to_be_visible()
@@ -173,6 +179,42 @@ def offline_then_back(
     expect(rows.nth(0)).to_contain_text("Signalé")
     expect(rows.nth(1)).to_contain_text("Désescalade")
     return incident_id
+
+
+def nonce_of(response: Response | None) -> str:
+    assert response is not None
+    found = re.search(r"'nonce-([^']+)'", response.headers["content-security-policy"])
+    assert found is not None
+    return found.group(1)
+
+
+def test_going_offline_cuts_the_service_worker_too(live_site: LiveSite):
+    page = live_site.open("mediator")
+    controlled(page)
+    from_worker: list[str] = []
+    page.context.on(
+        "requestfailed",
+        lambda request: (
+            from_worker.append(f"{request.url} {request.failure}")
+            if request.service_worker is not None
+            else None
+        ),
+    )
+
+    page.context.set_offline(True)
+    first = page.reload()
+    second = page.reload()
+
+    # The worker tried the network and was refused: the page is its kept copy.
+    assert first is not None and first.from_service_worker
+    assert any(
+        "/signaler" in failed and "ERR_INTERNET_DISCONNECTED" in failed
+        for failed in from_worker
+    ), from_worker
+    # Each page the server sends has a new nonce: the same one twice is the copy.
+    assert nonce_of(first) == nonce_of(second)
+    page.context.set_offline(False)
+    assert nonce_of(page.reload()) != nonce_of(page.reload())
 
 
 def test_an_offline_report_and_its_de_escalation_reach_the_server_once_in_order(
