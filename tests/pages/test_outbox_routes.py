@@ -196,3 +196,19 @@ def test_the_pages_of_those_who_report_carry_the_outbox(site: Site):
     assert "offline/page.js" in mediator
     assert 'id="outbox"' in mediator
     assert "offline/page.js" not in auditor
+
+
+def test_a_copy_kept_in_the_background_leaves_the_session_cookie_alone(site: Site):
+    client = site.client("mediator")
+    client.get("/signaler?lang=en")  # The person changes something meanwhile.
+
+    kept = client.get("/signaler", headers={"X-Offline-Keep": "1"})
+    asked = client.get("/hors-ligne/jeton")
+    seen = client.get("/signaler")
+
+    # A cookie set by these would undo, with the session as it was when they
+    # left, what a page changed meanwhile (a flashed message, the language).
+    assert kept.status_code == 200
+    assert "Set-Cookie" not in kept.headers
+    assert "Set-Cookie" not in asked.headers
+    assert "Set-Cookie" in seen.headers

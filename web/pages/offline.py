@@ -22,6 +22,7 @@ from flask import (
     request,
     url_for,
 )
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -177,8 +178,28 @@ def outbox_texts() -> dict[str, str]:
     }
 
 
+class BackgroundQuietSessions(SecureCookieSessionInterface):
+    """Never set the session cookie on an answer to a request made in the background.
+
+    The session lives in a signed cookie, set again on every answer. A copy
+    the service worker fetches, or the outbox's question for a token, runs
+    beside what the person does: set with the session as it was when it left,
+    the cookie would undo what a page changed meanwhile (a flashed message,
+    the language). Such a request never changes the session, except for a
+    first CSRF secret, which is kept.
+    """
+
+    def should_set_cookie(self, app: Flask, session: SessionMixin) -> bool:
+        if kept_copy_request():
+            return False
+        if request.endpoint == "offline.outbox_token":
+            return bool(session.modified)
+        return super().should_set_cookie(app, session)
+
+
 def init_app(app: Flask) -> None:
-    """Let every page's template say what the outbox says."""
+    """Keep background requests off the session; let templates show the outbox."""
+    app.session_interface = BackgroundQuietSessions()
     app.jinja_env.globals["outbox_texts"] = outbox_texts
     app.jinja_env.globals["kept_copy_request"] = kept_copy_request
     app.jinja_env.globals["keeps_outbox"] = keeps_outbox
