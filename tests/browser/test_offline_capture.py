@@ -206,7 +206,8 @@ def test_going_offline_cuts_the_service_worker_too(live_site: LiveSite):
     second = page.reload()
 
     # The worker tried the network and was refused: the page is its kept copy.
-    assert first is not None and first.from_service_worker
+    assert first is not None
+    assert first.from_service_worker
     assert any(
         "/signaler" in failed and "ERR_INTERNET_DISCONNECTED" in failed
         for failed in from_worker
