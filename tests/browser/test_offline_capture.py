@@ -430,3 +430,34 @@ def test_a_report_whose_id_is_taken_is_shown_refused_never_done(
         live_site.watches[0],
         lambda m: "ERR_INTERNET_DISCONNECTED" in m or "409" in m,
     )
+
+
+def test_with_every_tab_closed_background_sync_sends_them(live_site: LiveSite):
+    page = live_site.open("mediator")
+    context = page.context
+    controlled(page)
+    context.set_offline(True)
+    incident_id = report_offline(page)
+    log_de_escalation(page)
+    expect(page.locator("#outbox-items li").last).to_contain_text("Pas de réseau")
+    registered = page.evaluate(
+        "navigator.serviceWorker.ready.then((r) => r.sync.getTags())"
+    )
+    assert registered == ["outbox:mediator"]
+    page.close()
+    assert context.pages == []
+
+    # No page open: the service worker sends them on Background Sync.
+    context.set_offline(False)
+    deadline = time.monotonic() + SEND_TIMEOUT_MS / 1000
+    while reports_stored(live_site, incident_id) == 0 or len(
+        history_types(live_site, incident_id)
+    ) < 2:  # fmt: skip
+        assert time.monotonic() < deadline, "nothing was sent with the tab closed"
+        time.sleep(0.2)
+    assert history_types(live_site, incident_id) == [
+        "Reported",
+        "DeEscalationRecorded",
+    ]
+    assert reports_stored(live_site, incident_id) == 1
+    forgive(live_site.watches[0], lambda m: "ERR_INTERNET_DISCONNECTED" in m)
