@@ -1,9 +1,13 @@
 """Reporting without a network: the phone keeps the report and sends it once.
 
 Debian's Chromium on a phone viewport, against the real waitress server. The
-network is cut with Playwright's ``context.set_offline(True)``, which in this
-Chromium also cuts the service worker's own fetches (measured in
-``test_going_offline_cuts_the_service_worker_too``). The server's 503 comes
+network is cut with Playwright's ``context.set_offline(True)``. Measured here
+(Debian's Chromium 150, headless): it also cuts the service worker's own
+fetches (``test_going_offline_cuts_the_service_worker_too``), the pages'
+``navigator.onLine`` turns false, and Background Sync fires when the network
+returns even with every tab closed (the outbox was sent about 0.5 s after
+``set_offline(False)``: ``test_with_every_tab_closed_background_sync_sends_them``).
+The server's 503 comes
 from a real fault: the SQLite file and its WAL made immutable (``chattr +i``,
 as in ``tests/faults``), so that the store refuses writes until it is lifted.
 """
