@@ -427,9 +427,14 @@ def test_a_report_whose_id_is_taken_is_shown_refused_never_done(
     assert history_types(live_site, incident_id) == ["Reported"]
     assert live_site.log.get_incident(UUID(incident_id))["category"] == "theft"
 
-    # The mediator removes it from the phone; nothing was taken as done.
+    # The mediator removes it from the phone, with what followed it: nothing
+    # was taken as done, nor sent to the incident that holds that id.
     items.first.get_by_role("button", name="Retirer de ce téléphone").click()
-    expect(items).to_have_count(1)
+    expect(items).to_have_count(0)
+    assert outbox(page) == []
+    page.reload()
+    pending_count(page).to_have_text("0")
+    assert history_types(live_site, incident_id) == ["Reported"]
     forgive(
         live_site.watches[0],
         lambda m: "ERR_INTERNET_DISCONNECTED" in m or "409" in m,

@@ -14,6 +14,7 @@ from typing import Any
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
+import pytest
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
@@ -102,11 +103,24 @@ def test_a_kept_report_is_stored_once_with_the_phone_s_time(site: Site):
     assert incident["office"] == OFFICE
 
 
-def test_the_same_id_with_another_report_is_a_conflict_never_done(site: Site):
+@pytest.mark.parametrize("waits", [False, True], ids=["later", "at-once"])
+def test_the_same_id_with_another_report_is_a_conflict_never_done(
+    site: Site, waits: bool
+):
     fields = report_fields()
     assert send_report(site, fields).status_code == 201
+    client = site.client("mediator")
+    headers = {**OUTBOX, "X-Outbox-Now": "1"} if waits else OUTBOX
 
-    answer = send_report(site, {**fields, "summary": "Un tout autre incident."})
+    answer = client.post(
+        "/hors-ligne/signalements",
+        data={
+            **fields,
+            "summary": "Un tout autre incident.",
+            "csrf_token": token(client),
+        },
+        headers=headers,
+    )
 
     assert answer.status_code == 409
     assert "n'a pas été enregistré" in answer.get_json()["message"]

@@ -81,7 +81,7 @@ def queued_report() -> ResponseReturnValue:
         return outbox_answer(
             422, message=str(NOT_ACCEPTED), errors=field_errors(form.errors)
         )
-    outcome = store_report(form, office, queued=not person_waits())
+    outcome = store_report(form, office, queued=True, announce=person_waits())
     if not outcome.stored:
         return outbox_answer(outcome.status, message=outcome.refusal)
     return outbox_answer(

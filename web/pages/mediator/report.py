@@ -247,12 +247,14 @@ def office_for_report() -> tuple[str | None, dict[str, Any] | None]:
     return chosen_office(), shift
 
 
-def store_report(form: ReportForm, office: str, *, queued: bool = False) -> Outcome:
+def store_report(
+    form: ReportForm, office: str, *, queued: bool = False, announce: bool = True
+) -> Outcome:
     """Store the report once, however many times the same form is sent.
 
-    ``queued``: the phone's outbox sends it, and is answered without flashed
-    messages; the same id with another body is then a conflict, never taken as
-    done (the outbox shows it to the mediator).
+    ``queued``: the phone's outbox sends it; the same id with another body is
+    then a conflict, never taken as done (the outbox shows it to the
+    mediator). ``announce``: say on the next page that it was stored.
     """
     incident_id = report_id(form)
     parties = form.parties_given()
@@ -287,7 +289,7 @@ def store_report(form: ReportForm, office: str, *, queued: bool = False) -> Outc
     except InvalidInputError:
         return Outcome(422, str(NOT_ACCEPTED))
     wait_for_read_models(result.position)
-    if not queued:
+    if announce:
         flash(_("Incident enregistré"), "success")
     return Outcome(
         303, stored=True, created=result.created, version=result.incident["version"]

@@ -88,7 +88,18 @@ async function render() {
         discard.className = "secondary outline small";
         discard.textContent = texts.discard;
         discard.addEventListener("click", async () => {
-          await remove(item.seq);
+          // What followed a report that was not stored goes with it: sent
+          // alone it would land on whatever incident holds that id.
+          for (const other of items) {
+            if (
+              other.seq === item.seq ||
+              (item.kind === "report" &&
+                other.incident === item.incident &&
+                other.state !== "done")
+            ) {
+              await remove(other.seq);
+            }
+          }
           await render();
         });
         entry.append(" ", discard);
