@@ -124,7 +124,13 @@ async function file(request, url) {
     return copy;
   }
   try {
-    return await fetch(request);
+    const response = await fetch(request);
+    if (response.ok) {
+      // The copy follows what the server serves now, for the next time offline.
+      const files = await caches.open(FILES);
+      await files.put(url.pathname, response.clone());
+    }
+    return response;
   } catch (error) {
     if (copy) {
       return copy;
