@@ -13,6 +13,7 @@ outbox.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 from uuid import UUID
@@ -51,6 +52,7 @@ F = TypeVar("F", bound=Callable[..., ResponseReturnValue])
 def for_outbox(view: F) -> F:
     """Answer 401 or 403 in JSON, not with the sign-in page: the outbox waits."""
 
+    @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> ResponseReturnValue:
         if not current_user.is_authenticated:
             return outbox_answer(401, message=_("Connectez-vous pour envoyer."))
@@ -60,8 +62,6 @@ def for_outbox(view: F) -> F:
             )
         return view(*args, **kwargs)
 
-    wrapper.__name__ = view.__name__
-    wrapper.__doc__ = view.__doc__
     return cast("F", wrapper)
 
 

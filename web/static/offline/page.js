@@ -162,6 +162,10 @@ function watchReportForm(form) {
       return;
     }
     event.preventDefault();
+    if (form.dataset.busy === "1") {
+      return; // A second tap while the first is kept: one report.
+    }
+    form.dataset.busy = "1";
     const data = new FormData(form);
     data.delete("csrf_token");
     data.delete("opened_at");
@@ -234,38 +238,50 @@ function watchQueuedPage(form) {
   const error = document.getElementById("queued-de-escalation-error");
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    const incident = queuedIncident();
-    const items = await itemsOf(person);
-    // Right after its report (version 1), each kept de-escalation one later.
-    const before = items.filter(
-      (item) => item.kind === "de_escalation" && item.incident === incident,
-    );
-    const data = new FormData(form);
-    data.set("version", String(1 + before.length));
-    const item = await keep({
-      kind: "de_escalation",
-      incident,
-      url: `/hors-ligne/incidents/${incident}/desescalades`,
-      fields: [...data.entries()],
-      facts: {
-        category: checkedLabel(form, "outcome"),
-        time: parisLocal(new Date()),
-      },
-    });
-    if (item && item.state === "done") {
-      window.location.assign(`/incidents/${incident}/suite`);
+    if (form.dataset.busy === "1") {
       return;
     }
-    if (item && item.state === "refused") {
-      await remove(item.seq);
-      error.textContent = item.message;
-      error.hidden = false;
-      await render();
-      return;
+    form.dataset.busy = "1";
+    try {
+      await keepDeEscalation(form, error);
+    } finally {
+      delete form.dataset.busy;
     }
-    error.hidden = true;
-    form.reset();
   });
+}
+
+async function keepDeEscalation(form, error) {
+  const incident = queuedIncident();
+  const items = await itemsOf(person);
+  // Right after its report (version 1), each kept de-escalation one later.
+  const before = items.filter(
+    (item) => item.kind === "de_escalation" && item.incident === incident,
+  );
+  const data = new FormData(form);
+  data.set("version", String(1 + before.length));
+  const item = await keep({
+    kind: "de_escalation",
+    incident,
+    url: `/hors-ligne/incidents/${incident}/desescalades`,
+    fields: [...data.entries()],
+    facts: {
+      category: checkedLabel(form, "outcome"),
+      time: parisLocal(new Date()),
+    },
+  });
+  if (item && item.state === "done") {
+    window.location.assign(`/incidents/${incident}/suite`);
+    return;
+  }
+  if (item && item.state === "refused") {
+    await remove(item.seq);
+    error.textContent = item.message;
+    error.hidden = false;
+    await render();
+    return;
+  }
+  error.hidden = true;
+  form.reset();
 }
 
 // --- signing out ------------------------------------------------------------
