@@ -380,6 +380,7 @@ def test_a_report_whose_session_expired_waits_for_sign_in_then_goes(
     sign_in(page, "mediator")  # Back on the report page, which sends them.
     assert page.url.endswith("/signaler")
     pending_count(page).to_have_text("0", timeout=SEND_TIMEOUT_MS)
+    expect(page.locator("#outbox-items li[data-state=done]")).to_have_count(2)
     assert history_types(live_site, incident_id) == [
         "Reported",
         "DeEscalationRecorded",
@@ -433,7 +434,7 @@ def test_a_report_whose_id_is_taken_is_shown_refused_never_done(
     expect(items).to_have_count(0)
     assert outbox(page) == []
     page.reload()
-    pending_count(page).to_have_text("0")
+    pending_count(page).to_have_text("0")  # Shown once the outbox is read.
     assert history_types(live_site, incident_id) == ["Reported"]
     forgive(
         live_site.watches[0],

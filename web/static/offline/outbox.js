@@ -13,7 +13,7 @@ import { change, itemsOf, remove } from "./store.js";
 export const TOKEN_URL = "/hors-ligne/jeton";
 const LOCK = "incidents-outbox";
 // Sent items stay listed this long (without their fields), then go.
-const DONE_KEPT_MS = 60 * 60 * 1000;
+const DONE_KEPT_MS = 15 * 60 * 1000;
 
 export const WAITING = {
   offline: "offline",

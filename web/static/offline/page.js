@@ -190,6 +190,8 @@ function watchReportForm(form) {
       },
     });
     if (item && item.state === "done") {
+      // Sent while the person waited: the next page says so, nothing to list.
+      await remove(item.seq);
       window.location.assign(`/incidents/${incident}/suite`);
     } else if (item && item.state === "refused") {
       // The server is there and says what is wrong: its own page shows it.
@@ -270,6 +272,7 @@ async function keepDeEscalation(form, error) {
     },
   });
   if (item && item.state === "done") {
+    await remove(item.seq);
     window.location.assign(`/incidents/${incident}/suite`);
     return;
   }

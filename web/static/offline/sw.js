@@ -44,8 +44,17 @@ async function pagesCache() {
   return names.length === 0 ? null : caches.open(names[0]);
 }
 
+// Pages are asked again at most this often (the pages a person opens are
+// kept as they are opened anyway): every page load would triple the requests.
+const KEEP_EVERY_MS = 5 * 60 * 1000;
+const keptAt = new Map();
+
 async function keepPages(person) {
   const own = PAGES + person;
+  const last = keptAt.get(person);
+  if (last !== undefined && Date.now() - last < KEEP_EVERY_MS && (await caches.has(own))) {
+    return;
+  }
   for (const name of await caches.keys()) {
     if (name.startsWith(PAGES) && name !== own) {
       await caches.delete(name);
@@ -65,9 +74,11 @@ async function keepPages(person) {
       return; // No network now: the copies kept before stay.
     }
   }
+  keptAt.set(person, Date.now());
 }
 
 async function forgetPages() {
+  keptAt.clear();
   for (const name of await caches.keys()) {
     if (name.startsWith(PAGES)) {
       await caches.delete(name);
@@ -79,7 +90,7 @@ function keptPath(url) {
   return KEPT_PAGES.includes(url.pathname) || FOLLOW_ON.test(url.pathname);
 }
 
-async function page(request, url) {
+async function page(request, url, later) {
   const cache = await pagesCache();
   if (!self.navigator.onLine) {
     // Known to be offline: the kept copy at once, no request that could only fail.
@@ -92,7 +103,8 @@ async function page(request, url) {
     const response = await fetch(request);
     if (response.status < 500) {
       if (cache && response.ok && !response.redirected) {
-        await cache.put(url.pathname, response.clone());
+        // Kept after the answer is given: the page never waits for the copy.
+        later(cache.put(url.pathname, response.clone()));
       }
       return response;
     }
@@ -118,7 +130,7 @@ async function keptCopy(cache, url) {
   return cache.match(SHELL);
 }
 
-async function file(request, url) {
+async function file(request, url, later) {
   const copy = await caches.match(url.pathname);
   if (copy && !self.navigator.onLine) {
     return copy;
@@ -127,8 +139,8 @@ async function file(request, url) {
     const response = await fetch(request);
     if (response.ok) {
       // The copy follows what the server serves now, for the next time offline.
-      const files = await caches.open(FILES);
-      await files.put(url.pathname, response.clone());
+      const copy = response.clone();
+      later(caches.open(FILES).then((files) => files.put(url.pathname, copy)));
     }
     return response;
   } catch (error) {
@@ -145,10 +157,11 @@ self.addEventListener("fetch", (event) => {
   if (request.method !== "GET" || url.origin !== self.location.origin) {
     return;
   }
+  const later = (work) => event.waitUntil(work);
   if (request.mode === "navigate" && keptPath(url)) {
-    event.respondWith(page(request, url));
+    event.respondWith(page(request, url, later));
   } else if (FILE_URLS.includes(url.pathname)) {
-    event.respondWith(file(request, url));
+    event.respondWith(file(request, url, later));
   }
 });
 
