@@ -14,6 +14,7 @@ import re
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
+from projections.notifications.digests import DigestPeriod, report_path
 from projections.queries import paris_today
 from tests.pages.conftest import OFFICE, OTHER_OFFICE, Site
 from web.pages.officer.dashboard import default_range
@@ -133,3 +134,17 @@ def test_no_report_of_an_office_outside_the_officers(site: Site):
     assert outside.status_code == 422
     with site.app.app_context():
         assert site.log.list_downloads() == []
+
+
+def test_the_monthly_digests_link_opens_the_report(site: Site):
+    site.report_in_log(category="theft")
+    first, last = last_month(paris_today())
+
+    document = site.get(
+        report_path(OFFICE, DigestPeriod("monthly", first, last)), "officer"
+    )
+
+    assert document.status_code == 200
+    assert document.headers["Content-Disposition"] == (
+        f'attachment; filename="report-{OFFICE}-{first}-{last}.pdf"'
+    )
