@@ -46,7 +46,11 @@ def _instant(value: str | None) -> datetime | None:
     help="As the log knew it then: ISO 8601 with a zone, e.g. 2026-12-01T08:00Z.",
 )
 @click.option(
-    "--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True
+    "--lang",
+    type=click.Choice(["fr", "en"]),
+    default="fr",
+    show_default=True,
+    help="The report's language.",
 )
 @click.option(
     "--output",
