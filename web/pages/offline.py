@@ -6,7 +6,7 @@ as every page. The service worker keeps the report page, the follow-on page
 and "my follow-ups" for when the network drops; the outbox (IndexedDB, in
 ``static/offline/``) keeps what was reported meanwhile and sends it later
 through the very page forms a person posts, with their session and a fresh
-CSRF token asked of ``/hors-ligne/jeton`` (ADR 0016).
+CSRF token asked of ``/hors-ligne/jeton`` (ADR 0017).
 """
 
 from __future__ import annotations
