@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from playwright.sync_api import Page, Response, expect
 
@@ -33,6 +34,8 @@ from tests.pages.conftest import OFFICE
 SUMMARY = "Usager énervé par l'attente, calmé par la médiatrice."
 CONTACT_PHONE = "06 98 76 54 32"
 CONTACT_NAME = "Visiteur Témoin"
+FOLLOW_UP_NOTE = "Rappeler l'agent du guichet demain."
+PARIS = ZoneInfo("Europe/Paris")
 KEEP_TIMEOUT_S = 15
 PAGES_KEPT = """async () => {
   const names = (await caches.keys()).filter((n) => n.startsWith("pages-"));
@@ -240,6 +243,85 @@ def test_an_offline_report_and_its_de_escalation_reach_the_server_once_in_order(
     assert CONTACT_NAME not in dumped
     assert SUMMARY not in dumped
     assert {item["incident"] for item in items} == {incident_id}
+    forgive(live_site.watches[0], lambda m: "ERR_INTERNET_DISCONNECTED" in m)
+
+
+def wcag_violations(page: Page) -> list[dict[str, Any]]:
+    # Imported here: the accessibility tests use this module's helpers.
+    from tests.browser.test_accessibility import violations
+
+    return violations(page)
+
+
+def schedule_follow_up(page: Page, note: str) -> None:
+    choose(page, "Type de suivi", "Soutien au personnel").click()
+    page.locator("#follow-up-note").fill(note)
+    page.get_by_role("button", name="Enregistrer le suivi").click()
+
+
+def test_an_offline_report_its_de_escalation_and_follow_up_go_once_in_order(
+    live_site: LiveSite,
+):
+    page = live_site.open("mediator")
+    controlled(page)
+    page.context.set_offline(True)
+    incident_id = report_offline(page)
+    log_de_escalation(page)
+    pending_count(page).to_have_text("2")
+    # The page is a copy kept earlier (three days ago, as the phone's clock
+    # says): the date it offers is a week from today, not from when it was kept.
+    later = datetime.now(PARIS) + timedelta(days=3)
+    page.clock.set_fixed_time(later)
+    page.reload()
+    due = page.get_by_label("À faire pour le")
+    in_a_week = later.date() + timedelta(days=7)
+    expect(due).to_have_value(in_a_week.isoformat())
+    expect(due).to_have_attribute("min", later.date().isoformat())
+    schedule_follow_up(page, FOLLOW_UP_NOTE)
+    pending_count(page).to_have_text("3")
+    expect(page.locator("#outbox-items li").last).to_contain_text("Suivi")
+    expect(page.locator("#outbox-items li").last).to_contain_text("Pas de réseau")
+
+    reloaded = page.reload()
+    assert reloaded is not None
+    assert reloaded.from_service_worker
+    pending_count(page).to_have_text("3")
+    # Both forms shown on the kept copy, and it passes the WCAG rules.
+    expect(page.locator("#queued-follow-up")).to_be_visible()
+    expect(page.locator("#queued-de-escalation")).to_be_visible()
+    assert wcag_violations(page) == []
+    assert reports_stored(live_site, incident_id) == 0
+
+    page.context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    pending_count(page).to_have_text("0", timeout=SEND_TIMEOUT_MS)
+    expect(page.locator("#outbox-items li[data-state=done]")).to_have_count(3)
+    # Each once, in order, the follow-up at the version after the de-escalation.
+    assert history_types(live_site, incident_id) == [
+        "Reported",
+        "DeEscalationRecorded",
+        "FollowUpScheduled",
+    ]
+    assert reports_stored(live_site, incident_id) == 1
+    follow_up = live_site.log.get_incident_history(UUID(incident_id))[2]
+    assert follow_up["actor"] == "mediator"
+    assert follow_up["data"]["kind"] == "staff_support"
+    assert str(follow_up["data"]["due_on"]) == in_a_week.isoformat()
+    assert follow_up["data"]["assignee"] == "mediator"
+    assert follow_up["data"]["note"] == FOLLOW_UP_NOTE
+    # Once sent, the fields are gone from the phone, the follow-up's too.
+    items = outbox(page)
+    assert [item["kind"] for item in items] == ["report", "de_escalation", "follow_up"]
+    assert all("fields" not in item for item in items)
+    assert FOLLOW_UP_NOTE not in repr(items)
+
+    live_site.wait_for_read_models()
+    page.goto(f"/incidents/{incident_id}")
+    rows = page.locator("#incident-timeline tbody tr")
+    expect(rows).to_have_count(3)
+    expect(rows.nth(0)).to_contain_text("Signalé")
+    expect(rows.nth(1)).to_contain_text("Désescalade")
+    expect(rows.nth(2)).to_contain_text("Soutien au personnel")
     forgive(live_site.watches[0], lambda m: "ERR_INTERNET_DISCONNECTED" in m)
 
 

@@ -9,6 +9,7 @@ origin, under the strict Content-Security-Policy.
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
@@ -18,7 +19,7 @@ import pytest
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from tests.pages.conftest import OFFICE, OTHER_OFFICE, Site
+from tests.pages.conftest import OFFICE, OTHER_OFFICE, Site, csrf_token_in
 
 PARIS = ZoneInfo("Europe/Paris")
 OUTBOX = {"X-Outbox": "1", "Accept": "application/json"}
@@ -174,6 +175,155 @@ def test_a_de_escalation_after_someone_else_changed_it_is_a_conflict(site: Site)
     assert other.status_code == 409
     assert "a changé entre-temps" in other.get_json()["message"]
     assert len(site.log.get_incident_history(UUID(incident_id))) == 2
+
+
+def follow_up(version: int, **overrides: Any) -> dict[str, Any]:
+    due_on = datetime.now(PARIS).date() + timedelta(days=7)
+    return {
+        "kind": "staff_support",
+        "due_on": due_on.isoformat(),
+        "assignee": "mediator",
+        "note": "Rappeler le responsable du bureau.",
+        "version": str(version),
+        **overrides,
+    }
+
+
+def test_a_kept_follow_up_is_stored_once_even_when_sent_again(site: Site):
+    fields = report_fields()
+    incident_id = fields["report_id"]
+    assert send_report(site, fields).status_code == 201
+    path = f"/hors-ligne/incidents/{incident_id}/suivis"
+
+    first = send(site, path, follow_up(1))
+    # Its answer lost, the phone sends it again at the same version.
+    again = send(site, path, follow_up(1))
+
+    assert first.status_code == 201, first.get_json()
+    assert first.get_json()["version"] == 2
+    assert again.status_code == 200, again.get_json()
+    history = site.log.get_incident_history(UUID(incident_id))
+    assert [event["type"] for event in history] == ["Reported", "FollowUpScheduled"]
+    assert history[1]["actor"] == "mediator"
+    assert history[1]["data"]["kind"] == "staff_support"
+    assert history[1]["data"]["assignee"] == "mediator"
+
+
+def test_a_follow_up_after_a_kept_de_escalation_carries_the_next_version(site: Site):
+    fields = report_fields()
+    incident_id = fields["report_id"]
+    assert send_report(site, fields).status_code == 201
+    base = f"/hors-ligne/incidents/{incident_id}"
+    assert send(site, f"{base}/desescalades", de_escalation(1)).status_code == 201
+
+    answer = send(site, f"{base}/suivis", follow_up(2))
+
+    assert answer.status_code == 201, answer.get_json()
+    history = site.log.get_incident_history(UUID(incident_id))
+    assert [event["type"] for event in history] == [
+        "Reported",
+        "DeEscalationRecorded",
+        "FollowUpScheduled",
+    ]
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        {"kind": "manager_report"},
+        {"note": "Une autre note."},
+        {"due_days": 8},
+        {"who": "mediator-2"},
+    ],
+    ids=["kind", "note", "due-on", "person"],
+)
+def test_a_follow_up_after_the_incident_moved_on_otherwise_is_a_conflict(
+    site: Site, other: dict[str, Any]
+):
+    fields = report_fields()
+    incident_id = fields["report_id"]
+    assert send_report(site, fields).status_code == 201
+    path = f"/hors-ligne/incidents/{incident_id}/suivis"
+    changes = {key: value for key, value in other.items() if key in {"kind", "note"}}
+    if "due_days" in other:
+        due = datetime.now(PARIS).date() + timedelta(days=other["due_days"])
+        changes["due_on"] = due.isoformat()
+    assert send(site, path, follow_up(1, **changes)).status_code == 201
+
+    answer = send(site, path, follow_up(1), who=other.get("who", "mediator"))
+
+    assert answer.status_code == 409, answer.get_json()
+    assert "a changé entre-temps" in answer.get_json()["message"]
+    assert len(site.log.get_incident_history(UUID(incident_id))) == 2
+
+
+def test_a_follow_up_not_accepted_is_422_with_its_field(site: Site):
+    fields = report_fields()
+    incident_id = fields["report_id"]
+    assert send_report(site, fields).status_code == 201
+    path = f"/hors-ligne/incidents/{incident_id}/suivis"
+    yesterday = datetime.now(PARIS).date() - timedelta(days=1)
+
+    unknown = send(site, path, follow_up(1, kind="nonsense"))
+    past = send(site, path, follow_up(1, due_on=yesterday.isoformat()))
+    stranger = send(site, path, follow_up(1, assignee="auditor"))
+
+    assert unknown.status_code == 422
+    assert "kind" in unknown.get_json()["errors"]
+    assert past.status_code == 422
+    assert "due_on" in past.get_json()["errors"]
+    assert stranger.status_code == 422
+    assert "assignee" in stranger.get_json()["errors"]
+    assert len(site.log.get_incident_history(UUID(incident_id))) == 1
+
+
+def test_a_follow_up_without_a_session_waits_for_sign_in(site: Site):
+    fields = report_fields()
+    incident_id = fields["report_id"]
+    assert send_report(site, fields).status_code == 201
+    client = site.client(None)
+    # A token the session-less phone holds (so CSRF lets it through): no person.
+    csrf = csrf_token_in(client.get("/connexion").get_data(as_text=True))
+
+    answer = client.post(
+        f"/hors-ligne/incidents/{incident_id}/suivis",
+        data={**follow_up(1), "csrf_token": csrf},
+        headers=OUTBOX,
+    )
+
+    assert answer.status_code == 401, answer.get_data(as_text=True)
+    assert answer.get_json()["message"]
+    assert len(site.log.get_incident_history(UUID(incident_id))) == 1
+
+
+def test_a_follow_up_elsewhere_or_by_a_role_that_does_not_record_is_refused(
+    site: Site,
+):
+    fields = report_fields()
+    incident_id = fields["report_id"]
+    assert send_report(site, fields).status_code == 201
+    path = f"/hors-ligne/incidents/{incident_id}/suivis"
+
+    elsewhere = send(site, path, follow_up(1), who="officer-2")
+    auditor = send(site, path, follow_up(1), who="auditor")
+
+    assert elsewhere.status_code == 404
+    assert auditor.status_code == 403
+    assert len(site.log.get_incident_history(UUID(incident_id))) == 1
+
+
+def test_the_page_of_a_kept_report_offers_a_follow_up_to_the_person(site: Site):
+    page = site.get("/hors-ligne/suite")
+    html = page.get_data(as_text=True)
+
+    assert page.status_code == 200
+    assert 'id="queued-follow-up-form"' in html
+    assert 'id="queued-de-escalation-form"' in html
+    # Others who record are not known on the phone: the person, or nobody yet.
+    assigned = re.findall(r'<option[^>]*value="([^"]*)"', html)
+    assert assigned == ["mediator", ""]
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
 
 
 def test_the_manifest_and_the_service_worker_come_from_our_origin(site: Site):

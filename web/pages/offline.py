@@ -172,6 +172,7 @@ def outbox_texts() -> dict[str, str]:
         "blocked": _("Attend l'envoi du signalement."),
         "report": _("Signalement"),
         "de_escalation": _("Désescalade"),
+        "follow_up": _("Suivi"),
         "discard": _("Retirer de ce téléphone"),
         "unknown": _("Ce signalement n'est pas sur ce téléphone."),
         "kept": _("Pas de réseau : le signalement est gardé sur ce téléphone."),

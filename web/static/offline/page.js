@@ -4,7 +4,8 @@
 // - the report form is kept in the outbox before it is sent: sent at once when
 //   the server answers, otherwise shown as kept on the phone and sent later
 //   (on load, when the network returns, every few seconds, by Background Sync);
-// - the page that follows a kept report lets a de-escalation follow it;
+// - the page that follows a kept report lets a de-escalation or a follow-up
+//   follow it;
 // - lists what waits on this phone, with each item's state and the server's
 //   answer; a refusal stays listed until the mediator removes it;
 // - warns before signing out while something is unsent, then clears this
@@ -75,7 +76,7 @@ async function render() {
       entry.dataset.state = item.state;
       entry.dataset.incident = item.incident;
       const what = document.createElement("strong");
-      what.textContent = item.kind === "report" ? texts.report : texts.de_escalation;
+      what.textContent = texts[item.kind] || item.kind;
       const facts = document.createElement("span");
       facts.textContent = ` ${item.facts.category || ""} · ${shownTime(item.facts.time)} — `;
       const state = document.createElement("span");
@@ -224,8 +225,10 @@ function fillQueuedPage(items) {
   const report = items.find((item) => item.kind === "report" && item.incident === incident);
   document.getElementById("queued-unknown").hidden = report !== undefined;
   brief.hidden = report === undefined;
-  document.getElementById("queued-de-escalation").hidden =
-    report === undefined || report.state === "refused";
+  for (const section of ["queued-de-escalation", "queued-follow-up"]) {
+    document.getElementById(section).hidden =
+      report === undefined || report.state === "refused";
+  }
   if (report === undefined) {
     return;
   }
@@ -236,8 +239,31 @@ function fillQueuedPage(items) {
   document.getElementById("queued-state").textContent = stateText(report);
 }
 
-function watchQueuedPage(form) {
-  const error = document.getElementById("queued-de-escalation-error");
+// What follows a kept report: how it is sent and what the list shows of it.
+const FOLLOWING = {
+  de_escalation: {
+    path: "desescalades",
+    shown: (form) => checkedLabel(form, "outcome"),
+  },
+  follow_up: {
+    path: "suivis",
+    shown: (form) => checkedLabel(form, "kind"),
+  },
+};
+
+function parisDay(date) {
+  return parisLocal(date).slice(0, 10);
+}
+
+function watchQueuedForm(form, kind) {
+  const error = document.getElementById(`${form.id.replace(/-form$/, "")}-error`);
+  const due = form.querySelector('input[name="due_on"]');
+  if (due !== null) {
+    // This page may be a copy kept days ago: its dates are those of today.
+    const today = new Date();
+    due.min = parisDay(today);
+    due.value = parisDay(new Date(today.getTime() + 7 * 24 * 60 * 60 * 1000));
+  }
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     if (form.dataset.busy === "1") {
@@ -245,29 +271,29 @@ function watchQueuedPage(form) {
     }
     form.dataset.busy = "1";
     try {
-      await keepDeEscalation(form, error);
+      await keepFollowing(form, kind, error);
     } finally {
       delete form.dataset.busy;
     }
   });
 }
 
-async function keepDeEscalation(form, error) {
+async function keepFollowing(form, kind, error) {
   const incident = queuedIncident();
   const items = await itemsOf(person);
-  // Right after its report (version 1), each kept de-escalation one later.
+  // Right after its report (version 1), each item kept after it one later.
   const before = items.filter(
-    (item) => item.kind === "de_escalation" && item.incident === incident,
+    (item) => item.kind !== "report" && item.incident === incident,
   );
   const data = new FormData(form);
   data.set("version", String(1 + before.length));
   const item = await keep({
-    kind: "de_escalation",
+    kind,
     incident,
-    url: `/hors-ligne/incidents/${incident}/desescalades`,
+    url: `/hors-ligne/incidents/${incident}/${FOLLOWING[kind].path}`,
     fields: [...data.entries()],
     facts: {
-      category: checkedLabel(form, "outcome"),
+      category: FOLLOWING[kind].shown(form),
       time: parisLocal(new Date()),
     },
   });
@@ -284,7 +310,12 @@ async function keepDeEscalation(form, error) {
     return;
   }
   error.hidden = true;
+  const due = form.querySelector('input[name="due_on"]');
+  const kept = due === null ? null : due.value;
   form.reset();
+  if (due !== null) {
+    due.value = kept;
+  }
 }
 
 // --- signing out ------------------------------------------------------------
@@ -361,9 +392,13 @@ async function start() {
   if (reportForm !== null) {
     watchReportForm(reportForm);
   }
-  const queuedForm = document.getElementById("queued-de-escalation-form");
-  if (queuedForm !== null) {
-    watchQueuedPage(queuedForm);
+  const deEscalationForm = document.getElementById("queued-de-escalation-form");
+  if (deEscalationForm !== null) {
+    watchQueuedForm(deEscalationForm, "de_escalation");
+  }
+  const followUpForm = document.getElementById("queued-follow-up-form");
+  if (followUpForm !== null) {
+    watchQueuedForm(followUpForm, "follow_up");
   }
   const signOut = document.getElementById("sign-out-form");
   if (signOut !== null) {

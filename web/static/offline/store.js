@@ -2,8 +2,8 @@
 // away, kept in IndexedDB until the server has it. A small module of our own
 // (plain ES module, no build step), used by the pages and the service worker.
 //
-// An item: {seq, person, kind: "report" | "de_escalation", incident, url,
-// fields: [[name, value], ...], facts: {category, severity, target, time},
+// An item: {seq, person, kind: "report" | "de_escalation" | "follow_up",
+// incident, url, fields: [[name, value], ...], facts: {category, severity, target, time},
 // state: "pending" | "refused" | "done", status, message, waiting, queued_at,
 // sent_at}. Items are sent in the order of `seq`. Once sent, `fields` (which
 // hold the visitor's contact, if any) are deleted: only the facts stay, for a
