@@ -499,14 +499,16 @@ def test_a_report_whose_id_is_taken_is_shown_refused_never_done(
     incident_id = report_offline(page)
     assert incident_id == taken
     log_de_escalation(page)
+    schedule_follow_up(page, FOLLOW_UP_NOTE)
 
     page.context.set_offline(False)
     page.evaluate("window.dispatchEvent(new Event('online'))")
     items = page.locator("#outbox-items li")
     expect(items.first).to_contain_text("Refusé (409)", timeout=SEND_TIMEOUT_MS)
     expect(items.first).to_contain_text("n'a pas été enregistré")
-    expect(items.last).to_contain_text("Attend l'envoi du signalement")
-    pending_count(page).to_have_text("2")
+    expect(items.nth(1)).to_contain_text("Attend l'envoi du signalement")
+    expect(items.nth(2)).to_contain_text("Attend l'envoi du signalement")
+    pending_count(page).to_have_text("3")
     assert history_types(live_site, incident_id) == ["Reported"]
     assert live_site.log.get_incident(UUID(incident_id))["category"] == "theft"
 
@@ -518,6 +520,47 @@ def test_a_report_whose_id_is_taken_is_shown_refused_never_done(
     page.reload()
     pending_count(page).to_have_text("0")  # Shown once the outbox is read.
     assert history_types(live_site, incident_id) == ["Reported"]
+    forgive(
+        live_site.watches[0],
+        lambda m: "ERR_INTERNET_DISCONNECTED" in m or "409" in m,
+    )
+
+
+def test_a_kept_follow_up_refused_by_the_server_stays_with_its_message(
+    live_site: LiveSite,
+):
+    page = live_site.open("mediator")
+    controlled(page)
+    page.context.set_offline(True)
+    incident_id = report_offline(page)
+    page.context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    pending_count(page).to_have_text("0", timeout=SEND_TIMEOUT_MS)
+    page.context.set_offline(True)
+    # Meanwhile, on the server, an officer plans a follow-up of their own.
+    live_site.log.schedule_follow_up(
+        UUID(incident_id),
+        actor="officer",
+        kind="manager_report",
+        due_on=datetime.now(UTC).date() + timedelta(days=2),
+    )
+
+    schedule_follow_up(page, FOLLOW_UP_NOTE)
+    pending_count(page).to_have_text("1")
+    page.context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+
+    refused = page.locator("#outbox-items li[data-state=refused]")
+    expect(refused).to_contain_text("Refusé (409)", timeout=SEND_TIMEOUT_MS)
+    expect(refused).to_contain_text("a changé entre-temps")
+    expect(refused).to_contain_text("Suivi")
+    pending_count(page).to_have_text("1")
+    page.reload()
+    expect(refused).to_contain_text("a changé entre-temps")
+    assert history_types(live_site, incident_id) == ["Reported", "FollowUpScheduled"]
+    assert live_site.log.get_incident_history(UUID(incident_id))[1]["actor"] == (
+        "officer"
+    )
     forgive(
         live_site.watches[0],
         lambda m: "ERR_INTERNET_DISCONNECTED" in m or "409" in m,
