@@ -260,9 +260,12 @@ function watchQueuedForm(form, kind) {
   const due = form.querySelector('input[name="due_on"]');
   if (due !== null) {
     // This page may be a copy kept days ago: its dates are those of today.
-    const today = new Date();
-    due.min = parisDay(today);
-    due.value = parisDay(new Date(today.getTime() + 7 * 24 * 60 * 60 * 1000));
+    // A week of calendar days (not of hours: a change of summer time is no
+    // day less).
+    const today = parisDay(new Date());
+    const [year, month, day] = today.split("-").map(Number);
+    due.min = today;
+    due.value = new Date(Date.UTC(year, month - 1, day + 7)).toISOString().slice(0, 10);
   }
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
