@@ -109,6 +109,9 @@ class IncidentStore(Application[UUID]):
         self._read_cache: LRUCache[UUID, tuple[Aggregate, float]] = LRUCache(
             READ_CACHE_SIZE
         )
+        # Token hash -> (token id, owner id), as the credential store said once.
+        # Whether a token still opens anything is the owner's events' to say.
+        self._token_owners: LRUCache[str, tuple[UUID, UUID]] = LRUCache(READ_CACHE_SIZE)
 
     def construct_env(
         self, name: str, env: Mapping[str, str] | None = None
