@@ -7,7 +7,7 @@
 - append: one event more on an existing incident (``IncidentLog.add_note``);
 - group_commit: reports acknowledged per second under 32 writers at once (one
   thread each, one process), reports waiting together stored in one
-  transaction (ADR 0016); one_commit_each: the same writers with every report
+  transaction (ADR 0018); one_commit_each: the same writers with every report
   committed alone, as before group commit.
 
 Each runs for a fixed time, and rounds interleave them, so that a busy moment

@@ -22,7 +22,7 @@ from incidents.vocabulary import Role
 
 LANGUAGES = ("fr", "en")
 EMAIL_MAX = 254
-DIGEST_CHOICES = ("daily", "weekly", "off")
+DIGEST_CHOICES = ("daily", "weekly", "monthly", "off")
 # What a person receives when they never chose: every alert, no digest.
 DEFAULT_PREFERENCES: dict[str, bool | str] = {
     "severe_incident": True,

@@ -1,4 +1,4 @@
-"""Store the events of saves that arrive together in one transaction (ADR 0016).
+"""Store the events of saves that arrive together in one transaction (ADR 0018).
 
 A save hands its events to :class:`GroupCommit` and waits. Whichever waiting
 save takes the commit lock first leads: it takes every save queued by then (up

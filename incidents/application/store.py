@@ -139,7 +139,7 @@ class IncidentStore(Application[UUID]):
         return factory
 
     def construct_event_store(self) -> EventStore[UUID]:
-        # Saves that arrive together share one transaction (ADR 0016).
+        # Saves that arrive together share one transaction (ADR 0018).
         self.group_commit = GroupCommit(self.recorder)
         return self.factory.event_store(mapper=self.mapper, recorder=self.group_commit)
 

@@ -2,24 +2,28 @@
 
 A daily digest covers yesterday and is due from ``INCIDENTS_DIGEST_HOUR`` (Paris
 time) today; a weekly digest covers last Monday to Sunday and is due from that
-hour on Monday. Its figures are the office summary's for the same days, read
-when the message is written, so that they are the ones the summary page shows.
+hour on Monday; a monthly digest covers last month and is due from that hour on
+the first day of the month, with a link to each office's printable report. Its
+figures are the office summary's for the same days, read when the message is
+written, so that they are the ones the summary page shows.
 """
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
+from urllib.parse import urlencode
 
 from incidents.access import ROLES_WITH_EVERY_OFFICE
 from projections.days import PARIS
 from projections.notifications.messages import MailSettings, digest_message
 from projections.notifications.recipients import Recipient
 
-PERIODS = ("daily", "weekly")
+PERIODS = ("daily", "weekly", "monthly")
 
 
 @dataclass(frozen=True)
@@ -40,12 +44,16 @@ class DigestPeriod:
         """Read a period back from the subject of a key."""
         period, _, first_text = subject.partition(":")
         first = date.fromisoformat(first_text)
-        days = 6 if period == "weekly" else 0
+        if period == "monthly":
+            days = calendar.monthrange(first.year, first.month)[1] - 1
+        else:
+            days = 6 if period == "weekly" else 0
         return cls(period, first, first + timedelta(days=days))
 
 
 def due_periods(now: datetime, hour: int) -> list[DigestPeriod]:
-    """Return the digests due at this instant: yesterday's, last week's on Monday."""
+    """Return the digests due: yesterday's, last week's on Monday, last month's on the
+    first day of the month."""
     here = now.astimezone(PARIS)
     if here.hour < hour:
         return []
@@ -55,6 +63,9 @@ def due_periods(now: datetime, hour: int) -> list[DigestPeriod]:
         due.append(
             DigestPeriod("weekly", today - timedelta(days=7), today - timedelta(days=1))
         )
+    if today.day == 1:
+        last = today - timedelta(days=1)
+        due.append(DigestPeriod("monthly", last.replace(day=1), last))
     return due
 
 
@@ -94,6 +105,18 @@ def digest_recipients(
     ]
 
 
+def report_path(office: str, period: DigestPeriod) -> str:
+    """Return the path of an office's printable report of the period (PDF)."""
+    query = urlencode(
+        {
+            "office": office,
+            "from": period.first.isoformat(),
+            "to": period.last.isoformat(),
+        }
+    )
+    return f"/tableau-de-bord/rapport.pdf?{query}"
+
+
 def digest_for(
     *,
     key: str,
@@ -124,6 +147,9 @@ def digest_for(
             )
             for code in covered
         ],
+        reports=[report_path(code, period) for code in covered]
+        if period.period == "monthly"
+        else None,
         to=person["email"],
         language=person["language"],
         settings=settings,

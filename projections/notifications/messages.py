@@ -103,18 +103,23 @@ def digest_message(
     first: date,
     last: date,
     offices: list[tuple[str, list[tuple[str, str]]]],
+    reports: list[str] | None = None,
     to: str,
     language: str,
     settings: MailSettings,
     now: datetime,
 ) -> EmailMessage:
-    """Write a digest: per office, its summary's figures over the days."""
+    """Write a digest: per office, its summary's figures over the days.
+
+    ``reports``: the path of each office's printable report (a monthly
+    digest), linked under its figures.
+    """
     base = settings.base_url.rstrip("/")
     form = wording.DATE_FORMAT[language]
     start, end = first.strftime(form), last.strftime(form)
     colon = " : " if language == "fr" else ": "
     text_sections, html_sections = [], []
-    for name, figures in offices:
+    for index, (name, figures) in enumerate(offices):
         lines, rows = [name], []
         for key, value in figures:
             label = wording.figure(language, key)
@@ -123,9 +128,19 @@ def digest_message(
                 f'<tr data-key="{html.escape(key)}"><th align="left">'
                 f"{html.escape(label)}</th><td>{html.escape(value)}</td></tr>"
             )
+        report_link = ""
+        if reports is not None:
+            url = base + reports[index]
+            wording_of_report = wording.REPORT_LINK[language]
+            lines.append(f"  {wording_of_report}{colon}{url}")
+            report_link = (
+                f'<p><a href="{html.escape(url)}">'
+                f"{html.escape(wording_of_report)}</a></p>"
+            )
         text_sections.append("\n".join(lines) + "\n")
         html_sections.append(
             f"<h2>{html.escape(name)}</h2>\n<table>\n{chr(10).join(rows)}\n</table>"
+            + report_link
         )
     values = {
         "headline": wording.DIGEST_HEADLINE[language].format(start=start, end=end),

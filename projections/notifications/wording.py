@@ -130,6 +130,12 @@ FIGURE = MappingProxyType(
         },
     }
 )
+REPORT_LINK = MappingProxyType(
+    {
+        "fr": "Rapport du mois à imprimer (PDF)",
+        "en": "The month's printable report (PDF)",
+    }
+)
 DIGEST_HEADLINE = MappingProxyType(
     {
         "fr": "Résumé de vos bureaux du {start} au {end} (jours de Paris).",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections import Counter
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -38,14 +39,19 @@ class OfficeQueries(Reader):
 
     def office_summary(
         self,
-        office: str,
+        office: str | Sequence[str],
         *,
         from_: date | None = None,
         to: date | None = None,
         as_of: datetime | None = None,
         today: date | None = None,
     ) -> dict[str, Any]:
-        """Summarise an office over a range of days, now or as known at a time."""
+        """Summarise an office over a range of days, now or as known at a time.
+
+        ``office`` may be several offices' codes: their incidents are then
+        summarised together (a report of a group of offices), and the
+        summary's ``office`` is that list.
+        """
         today = today or paris_today(as_of)
         where, params = _office_states(office, from_, to, as_of)
         state_columns = COLUMNS["incident_states"]
@@ -71,7 +77,7 @@ class OfficeQueries(Reader):
 
     def office_daily_counts(
         self,
-        office: str,
+        office: str | Sequence[str],
         *,
         from_: date,
         to: date,
@@ -101,16 +107,22 @@ class OfficeQueries(Reader):
 
 
 def _office_states(
-    office: str, from_: date | None, to: date | None, as_of: datetime | None
+    office: str | Sequence[str],
+    from_: date | None,
+    to: date | None,
+    as_of: datetime | None,
 ) -> tuple[str, list[Any]]:
-    """Select an office's incident states (alias ``s``) over days, now or then.
+    """Select offices' incident states (alias ``s``) over days, now or then.
 
-    An office's summary and its daily counts read these same rows, on the
-    (office, occurred_on) indexes.
+    An office's summary, its daily counts and its report read these same rows,
+    on the (office, occurred_on) indexes.
     """
+    offices = [office] if isinstance(office, str) else list(office)
+    if not offices:
+        raise ValueError("Give at least one office.")
     state_filter, state_params = valid(as_of, "s")
-    conditions = ["s.office = ?", state_filter]
-    params: list[Any] = [office, *state_params]
+    conditions = [f"s.office IN ({', '.join('?' * len(offices))})", state_filter]
+    params: list[Any] = [*offices, *state_params]
     if from_ is not None:
         conditions.append("s.occurred_on >= ?")
         params.append(from_.isoformat())
@@ -121,7 +133,7 @@ def _office_states(
 
 
 def _summarise(
-    office: str,
+    office: str | Sequence[str],
     from_: date | None,
     to: date | None,
     as_of: datetime | None,
@@ -160,7 +172,7 @@ def _summarise(
         if status == "scheduled" and due_on < today.isoformat()
     )
     return {
-        "office": office,
+        "office": office if isinstance(office, str) else list(office),
         "from": from_.isoformat() if from_ else None,
         "to": to.isoformat() if to else None,
         "as_of": iso(as_of) if as_of else None,

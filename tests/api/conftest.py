@@ -182,3 +182,28 @@ def assert_error(response: TestResponse, code: int) -> dict[str, Any]:
         assert messages
         assert all(isinstance(m, str) for m in messages)
     return body
+
+
+SUMMARY_SECTIONS = (
+    "incidents",
+    "de_escalations",
+    "escalations",
+    "follow_ups",
+    "time_to_close_hours",
+)
+
+
+def summary_leaves(summary: dict[str, Any]) -> dict[str, Any]:
+    """Return every figure of an office summary by its key, as the files name it."""
+    found: dict[str, Any] = {}
+
+    def walk(prefix: str, value: Any) -> None:
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                walk(f"{prefix}.{key}", inner)
+        else:
+            found[prefix] = value
+
+    for section in SUMMARY_SECTIONS:
+        walk(section, summary[section])
+    return found

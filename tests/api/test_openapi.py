@@ -29,7 +29,7 @@ def test_every_operation_has_a_summary_and_the_bearer_scheme(api: Api):
         for method, operation in item.items()
         if method != "parameters"
     ]
-    assert len(operations) == 49
+    assert len(operations) == 50
     for path, method, operation in operations:
         assert path.startswith(PREFIX)
         assert operation["summary"].endswith("."), (path, method)

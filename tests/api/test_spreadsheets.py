@@ -13,7 +13,14 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from tests.api.conftest import OFFICE, OTHER_OFFICE, PHONE, Api, assert_error
+from tests.api.conftest import (
+    OFFICE,
+    OTHER_OFFICE,
+    PHONE,
+    Api,
+    assert_error,
+    summary_leaves,
+)
 from web.api.schemas import IncidentListItemSchema
 from web.usecases.spreadsheets import LIST_COLUMNS
 
@@ -128,23 +135,7 @@ def test_the_summary_has_one_row_per_figure_of_the_json(api: Api, kind: str):
     )
     assert labels["follow_ups.overdue"] == "Follow-ups: overdue"
 
-    def leaves(prefix: str, value: Any) -> dict[str, Any]:
-        if isinstance(value, dict):
-            found: dict[str, Any] = {}
-            for key, inner in value.items():
-                found.update(leaves(f"{prefix}.{key}", inner))
-            return found
-        return {prefix: value}
-
-    expected: dict[str, Any] = {}
-    for section in (
-        "incidents",
-        "de_escalations",
-        "escalations",
-        "follow_ups",
-        "time_to_close_hours",
-    ):
-        expected.update(leaves(section, summary[section]))
+    expected = summary_leaves(summary)
     assert {key: as_number(value) for key, value in figures.items()} == {
         key: as_number(value) for key, value in expected.items()
     }

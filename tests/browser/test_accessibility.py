@@ -16,6 +16,7 @@ import pytest
 from playwright.sync_api import Page
 
 from tests.browser.conftest import DESKTOP, PHONE, LiveSite
+from tests.browser.test_offline_capture import controlled, forgive, report_offline
 
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 RULES = {
@@ -122,6 +123,8 @@ def test_the_pages_pass_the_wcag_rules(
         page.get_by_label("Colombes Aragon").check()
         page.get_by_role("button", name="Enregistrer").click()
         page.wait_for_load_state()
+        # Checked as the phone has them: with the service worker installed.
+        controlled(page)
 
     found = {}
     for path in paths:
@@ -129,3 +132,22 @@ def test_the_pages_pass_the_wcag_rules(
         found[path] = violations(page)
 
     assert found == {path: [] for path in paths}
+
+
+def test_the_pages_kept_offline_pass_the_wcag_rules(live_site: LiveSite):
+    page = live_site.open("mediator")
+    controlled(page)
+    page.context.set_offline(True)
+    report_offline(page)
+
+    found = {"kept report, outbox listed": violations(page)}
+    page.get_by_role("button", name="Se déconnecter").click()
+    page.locator("#sign-out-warning").wait_for()
+    found["sign-out warning"] = violations(page)
+    for path in ["/signaler", "/mes-suivis"]:
+        page.goto(path)  # The service worker's copy.
+        page.locator("#outbox-items li").wait_for()
+        found[path] = violations(page)
+
+    assert found == {place: [] for place in found}
+    forgive(live_site.watches[0], lambda m: "ERR_INTERNET_DISCONNECTED" in m)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from uuid import UUID
 
 from playwright.sync_api import Page, expect
@@ -93,6 +94,14 @@ def test_an_officer_reviews_the_dashboard_and_closes_an_incident(
     expect(page).to_have_url(re.compile(r"from="))
     expect(page.locator("#card-total .figure")).to_have_text("3")
     assert page.evaluate("window.stillTheSamePage") is True
+
+    # The report of the range shown: a PDF, downloaded by the browser.
+    with page.expect_download() as download:
+        page.get_by_role("button", name="cette période").click()
+    document = download.value
+    start = (date.today() - timedelta(days=10)).isoformat()
+    assert document.suggested_filename.startswith(f"report-{OFFICE}-{start}-")
+    assert Path(document.path()).read_bytes().startswith(b"%PDF-")
 
     page.get_by_role("navigation", name="Navigation principale").get_by_role(
         "link", name="Incidents"

@@ -1,6 +1,6 @@
 """Reports that arrive together share a transaction, and lose nothing by it.
 
-Group commit (ADR 0016) stores the saves waiting at one moment in one
+Group commit (ADR 0018) stores the saves waiting at one moment in one
 transaction, sealed in order, and answers each only after that commit. These
 tests race real writers on a SQLite file and on PostgreSQL, put one report that
 cannot be stored into a batch, and kill a writing process mid-batch.

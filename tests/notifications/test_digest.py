@@ -7,7 +7,7 @@ import re
 from datetime import UTC, date, datetime, time, timedelta
 
 from projections.days import PARIS
-from projections.notifications.digests import due_periods
+from projections.notifications.digests import DigestPeriod, due_periods
 from projections.projector import Projector
 from projections.queries import ReadModels
 from tests.notifications.conftest import OFFICE, OTHER_OFFICE, report
@@ -101,3 +101,60 @@ def test_the_digest_shows_the_office_summary_of_its_days_once(
     colombes = read_models.office_summary(OFFICE, from_=occurred, to=occurred)
     assert colombes["incidents"]["total"] == 3
     assert colombes["de_escalations"]["total"] == 2
+
+
+def test_a_monthly_digest_is_due_on_the_first_day_and_covers_last_month():
+    first_of_month = date(2027, 2, 1)  # a Monday: every digest is due
+
+    periods = due_periods(at_paris(first_of_month, 7), 7)
+
+    assert [(p.period, p.first, p.last) for p in periods] == [
+        ("daily", date(2027, 1, 31), date(2027, 1, 31)),
+        ("weekly", date(2027, 1, 25), date(2027, 1, 31)),
+        ("monthly", date(2027, 1, 1), date(2027, 1, 31)),
+    ]
+    assert due_periods(at_paris(first_of_month, 6), 7) == []
+    assert [p.period for p in due_periods(at_paris(date(2027, 2, 2), 9), 7)] == [
+        "daily"
+    ]
+    # Read back from its key: February has 28 days in 2027, 29 in 2028.
+    for subject, last in (
+        ("monthly:2027-02-01", date(2027, 2, 28)),
+        ("monthly:2028-02-01", date(2028, 2, 29)),
+    ):
+        assert DigestPeriod.from_subject(subject).last == last
+
+
+def test_a_monthly_digest_links_each_office_to_its_report(
+    people_log, mailbox, make_notifier, clock
+):
+    log = people_log
+    log.change_notification_preferences(
+        "officer-b", actor="officer-b", changes={"digest": "monthly"}
+    )
+    projector = Projector(log)
+    read_models = ReadModels(projector)
+    notifier = make_notifier(log, mailbox, digest_hour=7)
+    notifier.summarise = read_models.office_summary
+    report(log, severity=1)
+    projector.catch_up()
+    occurred = (datetime.now(UTC) - timedelta(hours=1)).astimezone(PARIS).date()
+    next_month = (occurred.replace(day=28) + timedelta(days=4)).replace(day=1)
+    clock.offset = at_paris(next_month, 8) - datetime.now(UTC)
+
+    notifier.run_once()
+    notifier.run_once()
+
+    sent = [m for m in mailbox.messages() if m["To"] == "officer-b@example.fr"]
+    assert len(sent) == 1
+    body = sent[0].get_body(("html",)).get_content()
+    text = sent[0].get_body(("plain",)).get_content()
+    first, last = occurred.replace(day=1), next_month - timedelta(days=1)
+    for code in (OFFICE, OTHER_OFFICE):
+        link = (
+            f"/tableau-de-bord/rapport.pdf?office={code}"
+            f"&from={first.isoformat()}&to={last.isoformat()}"
+        )
+        assert html.escape(link) in body
+        assert link in text
+    assert "The month's printable report (PDF)" in text  # officer-b reads English

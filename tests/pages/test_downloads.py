@@ -12,10 +12,13 @@ import io
 import re
 
 from openpyxl import load_workbook
+from pypdf import PdfReader
 
+from projections.notifications.digests import DigestPeriod, report_path
 from projections.queries import paris_today
 from tests.pages.conftest import OFFICE, OTHER_OFFICE, Site
 from web.pages.officer.dashboard import default_range
+from web.usecases.reports import last_month
 
 LINK = re.compile(r'href="([^"]+\.(?:csv|xlsx)[^"]*)"')
 
@@ -90,3 +93,58 @@ def test_downloads_are_recorded_and_stay_in_scope(site: Site):
         ("officer", "incidents.csv", "page")
     ]
     assert downloads[0]["parameters"] == {"category": "theft"}
+
+
+def test_the_dashboard_offers_its_report_and_last_months(site: Site):
+    site.report_in_log(category="theft", severity=4, summary="Vol au guichet.")
+    from_, to = default_range(paris_today())
+
+    page = site.get("/tableau-de-bord", "officer").get_data(as_text=True)
+    reports = {
+        identifier: html.unescape(href)
+        for href, identifier in re.findall(
+            r'href="([^"]+rapport\.pdf[^"]*)"[^>]*id="(report-[a-z-]+)"', page
+        )
+    }
+
+    assert set(reports) == {"report-pdf", "report-last-month"}
+    assert f"from={from_.isoformat()}" in reports["report-pdf"]
+    assert f"to={to.isoformat()}" in reports["report-pdf"]
+    first, last = last_month(paris_today())
+    assert (
+        f"from={first.isoformat()}&to={last.isoformat()}"
+        in reports["report-last-month"]
+    )
+    document = site.get(reports["report-pdf"], "officer")
+    assert document.status_code == 200
+    assert document.headers["Content-Type"] == "application/pdf"
+    text = "\n".join(
+        page.extract_text() for page in PdfReader(io.BytesIO(document.data)).pages
+    )
+    assert "Vol au guichet." in text
+    assert "Rapport de médiation" in text  # the page's language: French
+    with site.app.app_context():
+        downloads = site.log.list_downloads()
+    assert [(d["what"], d["channel"]) for d in downloads] == [("report.pdf", "page")]
+
+
+def test_no_report_of_an_office_outside_the_officers(site: Site):
+    outside = site.get(f"/tableau-de-bord/rapport.pdf?office={OTHER_OFFICE}", "officer")
+
+    assert outside.status_code == 422
+    with site.app.app_context():
+        assert site.log.list_downloads() == []
+
+
+def test_the_monthly_digests_link_opens_the_report(site: Site):
+    site.report_in_log(category="theft")
+    first, last = last_month(paris_today())
+
+    document = site.get(
+        report_path(OFFICE, DigestPeriod("monthly", first, last)), "officer"
+    )
+
+    assert document.status_code == 200
+    assert document.headers["Content-Disposition"] == (
+        f'attachment; filename="report-{OFFICE}-{first}-{last}.pdf"'
+    )

@@ -16,11 +16,11 @@ from incidents.application import PlannedShift
 from projections.handlers import PARIS
 from projections.queries import paris_today
 from tests.pages.conftest import OFFICE, OTHER_OFFICE, PASSWORD, Site
-from web.pages import charts
 from web.pages.auth import Person
 from web.pages.home import chosen_office, covered_offices
 from web.pages.officer.dashboard import WEEKS_SHOWN, default_range
-from web.pages.officer.formatting import day_text
+from web.usecases import charts
+from web.usecases.formatting import day_text
 from web.usecases.labels import label
 
 PHONE = "06 12 34 56 78"

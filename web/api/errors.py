@@ -40,6 +40,7 @@ from incidents.persistence import OPERATIONAL_ERRORS
 from web.api.schemas import ErrorSchema
 from web.fault_log import fault_log
 from web.usecases.read_your_writes import ReadModelsBehindError
+from web.usecases.report_pdf import PdfUnavailableError
 
 JSON_PREFIX = "/api/"
 UNPROCESSABLE = "Invalid input: see the messages of each field in errors."
@@ -56,6 +57,7 @@ STATUS_OF_ERROR: tuple[tuple[type[IncidentsError], int], ...] = (
     (MissingKeyError, 503),
     (EvidenceError, 409),
     (StorageUnavailableError, 503),
+    (PdfUnavailableError, 503),
 )
 BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="incidents"'}
 # When a client should try again after a 503, in seconds.

@@ -1,4 +1,4 @@
-"""Download the incident list and an office's figures as spreadsheets (CSV, XLSX).
+"""Download the incident list and an office's figures (CSV, XLSX), and its report (PDF).
 
 Each download is recorded first (``ReportDownloaded``: who, which file, which
 parameters), then the file is made from the read models
@@ -16,25 +16,31 @@ from flask import Response
 from incidents.permissions import Action
 from web.api.auth import authorized, current_user
 from web.api.blueprint import Blueprint
-from web.api.schemas.exports import SummarySheetArgsSchema
+from web.api.schemas.exports import ReportArgsSchema, SummarySheetArgsSchema
 from web.api.schemas.incidents import IncidentFilterArgsSchema
-from web.usecases import downloads, spreadsheets
+from web.usecases import downloads, report_pdf, spreadsheets
 from web.usecases.bounds import check_day_range
 from web.usecases.downloads import Download
 from web.usecases.incident_filters import incident_filters
+from web.usecases.reports import report_scope
 from web.usecases.scope import visible_office
 
 blp = Blueprint(
     "exports",
     __name__,
     url_prefix="/api/v1",
-    description="Spreadsheets: the incident list and an office's figures.",
+    description="Files: the incident list, an office's figures, its monthly report.",
 )
 
-MEDIA_TYPES = {"csv": "text/csv", "xlsx": spreadsheets.XLSX_TYPE}
+MEDIA_TYPES = {
+    "csv": "text/csv",
+    "xlsx": spreadsheets.XLSX_TYPE,
+    "pdf": report_pdf.PDF_TYPE,
+}
 BINARY = {"type": "string", "format": "binary"}
 LIST = "Every incident the list gives for these filters (not a page)."
 FIGURES = "One row per figure: its key, its label, its value."
+REPORT = "The printable report of the office over the period (PDF)."
 
 
 def _documented(kind: str, what: str) -> Callable[[Any], Any]:
@@ -98,6 +104,29 @@ def summary_csv(args: dict[str, Any], code: str) -> Response:
 def summary_xlsx(args: dict[str, Any], code: str) -> Response:
     """Download an office's figures as an XLSX workbook, one row per figure."""
     return _figures(args, code, "xlsx")
+
+
+@blp.get("/offices/<code>/report.pdf")
+@authorized(Action.READ)
+@blp.arguments(ReportArgsSchema, location="query")
+@_documented("pdf", REPORT)
+def report(args: dict[str, Any], code: str) -> Response:
+    """Download an office's report over a period, now or as known at a time.
+
+    Key figures against the period before and a year earlier, incidents by
+    week, category, severity, trigger and hour, de-escalations, follow-ups,
+    the presence of mediators and the severe incidents; never a contact.
+    """
+    person = current_user()
+    visible_office(person, code)
+    scope = report_scope(
+        [code],
+        from_=args.get("from_"),
+        to=args.get("to"),
+        as_of=args.get("as_of"),
+        language=args["lang"],
+    )
+    return sent(downloads.report(person, scope, "pdf", channel="api"))
 
 
 def sent(made: Download) -> Response:

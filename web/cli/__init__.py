@@ -17,6 +17,7 @@ from web.cli import (
     privacy,
     proofs,
     readmodels,
+    reports,
     serving,
     tokens,
 )
@@ -88,5 +89,6 @@ for command in (
     evidence.verify_bundle,
     proofs.prove,
     proofs.verify_proof,
+    reports.report,
 ):
     main.add_command(command)

@@ -20,14 +20,14 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
 
 from incidents.vocabulary import Role
-from web.pages import auth, bell, errors, home, i18n, security
+from web.pages import auth, bell, errors, home, i18n, offline, security
 from web.pages.throttle import throttle_for
 from web.usecases import labels
 
 csrf = CSRFProtect()
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
-PAGE_BLUEPRINTS: list[Blueprint] = [auth.bp, home.bp, bell.bp]
+PAGE_BLUEPRINTS: list[Blueprint] = [auth.bp, home.bp, bell.bp, offline.bp]
 
 
 def init_pages(app: Flask) -> None:
@@ -41,6 +41,7 @@ def init_pages(app: Flask) -> None:
     app.extensions[auth.THROTTLE_KEY] = throttle_for(app.extensions["incident_log"])
     i18n.init_app(app)
     security.init_app(app)
+    offline.init_app(app)
     app.extensions["render_page_error"] = errors.render_error
     app.context_processor(_page_helpers)
     blueprints = _page_blueprints()

@@ -35,7 +35,7 @@ from web.pages.i18n import LANGUAGES, SESSION_KEY
 from web.usecases.mail_settings import change_preferences
 
 ALERTS = ("severe_incident", "escalation", "follow_up_overdue")
-DIGESTS = ("daily", "weekly", "off")
+DIGESTS = ("daily", "weekly", "monthly", "off")
 
 OFFICE_COOKIE = "incidents_office"
 OFFICE_CHOSEN_AT_COOKIE = "incidents_office_chosen_at"

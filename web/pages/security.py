@@ -36,6 +36,9 @@ def content_security_policy(nonce: str) -> str:
             f"style-src 'self' 'nonce-{nonce}'",
             "img-src 'self' data:",
             "connect-src 'self'",
+            # The service worker and the manifest of the installable app.
+            "worker-src 'self'",
+            "manifest-src 'self'",
             "object-src 'none'",
             "base-uri 'none'",
             "form-action 'self'",

@@ -14,7 +14,8 @@ from datetime import date, datetime
 from typing import Any
 
 from web import get_incident_log, get_read_models
-from web.usecases import spreadsheets
+from web.usecases import report_pdf, reports, spreadsheets
+from web.usecases.reports import ReportScope
 
 SUMMARY_HEADER = ("key", "label", "value")
 KINDS = ("csv", "xlsx")
@@ -67,6 +68,30 @@ def office_figures(
     summary = get_read_models().office_summary(office, from_=from_, to=to, as_of=as_of)
     rows = spreadsheets.summary_rows(summary, language)
     return _made(f"summary-{office}.{kind}", kind, office, SUMMARY_HEADER, rows)
+
+
+def report(
+    person: Mapping[str, Any], scope: ReportScope, kind: str, *, channel: str
+) -> Download:
+    """Return the report of offices over a period: a PDF, or its figures' sheet.
+
+    The sheet (CSV or XLSX) holds the figures of the PDF's annex: one row per
+    figure of the offices' summary.
+    """
+    offices = "-".join(scope.offices)
+    name = f"report-{offices}-{scope.from_}-{scope.to}.{kind}"
+    if kind == "pdf":
+        report_pdf.check_pdf_available()
+    _record(person, f"report.{kind}", scope.parameters(), channel)
+    if kind == "pdf":
+        figures = reports.report_figures(scope)
+        body = report_pdf.pdf_bytes(figures, scope)
+        return Download(name, report_pdf.PDF_TYPE, body)
+    summary = get_read_models().office_summary(
+        list(scope.offices), from_=scope.from_, to=scope.to, as_of=scope.as_of
+    )
+    rows = spreadsheets.summary_rows(summary, scope.language)
+    return _made(name, kind, offices, SUMMARY_HEADER, rows)
 
 
 def _record(

@@ -205,6 +205,7 @@ CHANNEL: Labels = MappingProxyType(
     {
         "api": _l("API (jeton)"),
         "page": _l("Pages"),
+        "cli": _l("Ligne de commande"),
     }
 )
 

@@ -59,14 +59,14 @@ class NotificationPreferencesSchema(Schema):
     severe_incident = fields.Boolean()
     escalation = fields.Boolean()
     follow_up_overdue = fields.Boolean()
-    digest = fields.String(metadata={"enum": ["daily", "weekly", "off"]})
+    digest = fields.String(metadata={"enum": ["daily", "weekly", "monthly", "off"]})
 
 
 class ChangeNotificationPreferencesSchema(Schema):
     severe_incident = StrictBoolean()
     escalation = StrictBoolean()
     follow_up_overdue = StrictBoolean()
-    digest = Code(metadata={"enum": ["daily", "weekly", "off"]})
+    digest = Code(metadata={"enum": ["daily", "weekly", "monthly", "off"]})
 
 
 class TokenSchema(Schema):

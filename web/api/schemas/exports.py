@@ -16,6 +16,10 @@ class SummarySheetArgsSchema(OfficeSummaryQueryArgsSchema):
     )
 
 
+class ReportArgsSchema(SummarySheetArgsSchema):
+    """From and to both, or neither: the report of last month (in Paris)."""
+
+
 class DownloadSchema(Schema):
     number = fields.Integer()
     actor = fields.String()

@@ -56,6 +56,10 @@ PARTY_ROWS = 2
 # A blank time means "when the form was opened", unless it sat open longer than
 # this: then the time of sending is nearer the truth.
 FRESH_FORM = timedelta(hours=1)
+QUEUED_CONFLICT = _l(
+    "Un autre signalement porte déjà cet identifiant : celui-ci n'a pas été "
+    "enregistré. Saisissez-le à nouveau."
+)
 LOCAL_TIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
 PHONE_PATTERN = r"^\+?[0-9 ().-]{6,25}$"
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
@@ -243,8 +247,15 @@ def office_for_report() -> tuple[str | None, dict[str, Any] | None]:
     return chosen_office(), shift
 
 
-def store_report(form: ReportForm, office: str) -> Outcome:
-    """Store the report once, however many times the same form is sent."""
+def store_report(
+    form: ReportForm, office: str, *, queued: bool = False, announce: bool = True
+) -> Outcome:
+    """Store the report once, however many times the same form is sent.
+
+    ``queued``: the phone's outbox sends it; the same id with another body is
+    then a conflict, never taken as done (the outbox shows it to the
+    mediator). ``announce``: say on the next page that it was stored.
+    """
     incident_id = report_id(form)
     parties = form.parties_given()
     try:
@@ -263,6 +274,8 @@ def store_report(form: ReportForm, office: str) -> Outcome:
         )
     except ReportConflictError:
         stored = get_incident_log().get_incident(incident_id)
+        if queued:
+            return Outcome(409, str(QUEUED_CONFLICT))
         if stored["reported_by"] != current_user.name:
             refusal = _(
                 "Ce signalement ne peut pas être enregistré : rechargez la page."
@@ -276,8 +289,11 @@ def store_report(form: ReportForm, office: str) -> Outcome:
     except InvalidInputError:
         return Outcome(422, str(NOT_ACCEPTED))
     wait_for_read_models(result.position)
-    flash(_("Incident enregistré"), "success")
-    return Outcome(303, stored=True)
+    if announce:
+        flash(_("Incident enregistré"), "success")
+    return Outcome(
+        303, stored=True, created=result.created, version=result.incident["version"]
+    )
 
 
 def report_id(form: ReportForm) -> UUID:

@@ -54,6 +54,9 @@ class Outcome:
     status: int = 200
     refusal: str | None = None
     stored: bool = False
+    # Stored by this request, not found already stored (201, not 200).
+    created: bool = False
+    version: int | None = None
 
 
 def submit(

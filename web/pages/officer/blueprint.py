@@ -15,8 +15,8 @@ from flask.typing import ResponseReturnValue
 from incidents.permissions import Action
 from web import get_incident_log
 from web.pages.htmx import partial_wanted
-from web.pages.officer.formatting import day_text, hours_text, percent_text, when
 from web.usecases.downloads import Download
+from web.usecases.formatting import day_text, hours_text, percent_text, when
 
 bp = Blueprint("officer", __name__)
 

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from flask import abort, render_template, request, url_for
@@ -17,18 +14,18 @@ from markupsafe import Markup
 from wtforms import SelectField
 
 from incidents.permissions import Action
-from incidents.vocabulary import Category, Outcome, Severity
-from projections.queries import ReadModels, paris_today
+from incidents.vocabulary import Outcome, Severity
+from projections.queries import paris_today
 from web import get_read_models
-from web.pages import charts
 from web.pages.auth import allowed, signed_in_person
 from web.pages.home import chosen_office, covered_offices
 from web.pages.officer.blueprint import attachment, bp, render_filtered
 from web.pages.officer.filters import AsOfFields, day_field, office_choices, valid_range
-from web.pages.officer.formatting import day_text
-from web.usecases import downloads
+from web.usecases import charts, downloads
 from web.usecases.labels import label
+from web.usecases.reports import last_month, report_scope
 from web.usecases.rota import presence_impact
+from web.usecases.weekly import Week, weekly_chart, weekly_counts
 
 WEEKS_SHOWN = 12  # The dashboard's default range: this week and the 11 before.
 MAX_RANGE_DAYS = 366  # At most a year, so at most 54 weeks (Monday to Sunday).
@@ -40,69 +37,11 @@ class DashboardFilter(AsOfFields):
     to = day_field(_l("Au"))
 
 
-@dataclass(frozen=True)
-class Week:
-    """How many incidents of each category occurred in one week."""
-
-    start: date
-    by_category: Mapping[str, int]
-
-    @property
-    def total(self) -> int:
-        return sum(self.by_category.values())
-
-
-def weekly_counts(
-    read_models: ReadModels,
-    office: str,
-    from_: date,
-    to: date,
-    as_of: datetime | None,
-) -> list[Week]:
-    """Count an office's incidents per week (from Monday) and category.
-
-    One query counts them per day (honouring ``as_of`` as the rest of the page
-    does), then the days are added up into weeks here: every week of the range
-    is listed, with every category, even when nothing happened.
-    """
-    first = from_ - timedelta(days=from_.weekday())
-    weeks: dict[date, Counter[str]] = {
-        first + timedelta(weeks=number): Counter()
-        for number in range((to - first).days // 7 + 1)
-    }
-    days = read_models.office_daily_counts(office, from_=from_, to=to, as_of=as_of)
-    for text, by_category in days.items():
-        day = date.fromisoformat(text)
-        weeks[day - timedelta(days=day.weekday())].update(by_category)
-    return [
-        Week(start, {code.value: counts[code.value] for code in Category})
-        for start, counts in weeks.items()
-    ]
-
-
 def dashboard_charts(summary: dict[str, Any], weeks: list[Week]) -> dict[str, Markup]:
     """Draw the dashboard's three charts from a summary and its weeks."""
     incidents = summary["incidents"]
     outcomes = summary["de_escalations"]["by_outcome"]
-    weekly = charts.stacked_bar_chart(
-        _("Incidents par semaine et par catégorie"),
-        [day_text(week.start, "dd/MM") for week in weeks],
-        [
-            charts.Series(
-                label("category", code),
-                [week.by_category.get(code.value, 0) for week in weeks],
-                charts.PALETTE[index % len(charts.PALETTE)],
-            )
-            for index, code in enumerate(Category)
-        ],
-        chart_id="chart-weekly",
-        description=_(
-            "%(total)s incidents sur %(weeks)s semaines.",
-            total=incidents["total"],
-            weeks=len(weeks),
-        ),
-        empty_text=_("Aucun incident sur la période."),
-    )
+    weekly = weekly_chart(weeks)
     severity = charts.bar_chart(
         _("Répartition par gravité"),
         [
@@ -217,6 +156,8 @@ def dashboard() -> ResponseReturnValue:
             kind: url_for(".dashboard_file", kind=kind, **chosen)
             for kind in downloads.KINDS
         },
+        report_url=url_for(".dashboard_report", **chosen),
+        last_month_url=last_month_report_url(office),
     )
     return render_filtered(
         "pages/officer/dashboard.html", "pages/officer/_dashboard.html", 200, **context
@@ -227,12 +168,7 @@ def dashboard() -> ResponseReturnValue:
 @allowed(Action.READ)
 def dashboard_file(kind: str) -> ResponseReturnValue:
     """Download the dashboard's figures, one row per figure, as CSV or XLSX."""
-    offices = covered_offices()
-    if not offices:
-        abort(404)
-    form = dashboard_form(offices)
-    if not valid_dashboard_range(form):
-        abort(422)
+    form = checked_dashboard_form()
     made = downloads.office_figures(
         signed_in_person(),
         form.office.data,
@@ -244,6 +180,41 @@ def dashboard_file(kind: str) -> ResponseReturnValue:
         channel="page",
     )
     return attachment(made)
+
+
+@bp.get("/tableau-de-bord/rapport.pdf")
+@allowed(Action.READ)
+def dashboard_report() -> ResponseReturnValue:
+    """Download the report of the dashboard's office and period as a PDF."""
+    form = checked_dashboard_form()
+    scope = report_scope(
+        [form.office.data],
+        from_=form.from_.data,
+        to=form.to.data,
+        as_of=form.instant(),
+        language=str(get_locale() or "fr"),
+    )
+    return attachment(
+        downloads.report(signed_in_person(), scope, "pdf", channel="page")
+    )
+
+
+def last_month_report_url(office: str) -> str:
+    """Return the link to the office's report of last month (in Paris)."""
+    first, last = last_month(paris_today())
+    period: dict[str, Any] = {"from": first.isoformat(), "to": last.isoformat()}
+    return url_for(".dashboard_report", office=office, **period)
+
+
+def checked_dashboard_form() -> DashboardFilter:
+    """Read the filters of a file the dashboard offers, or refuse it (404, 422)."""
+    offices = covered_offices()
+    if not offices:
+        abort(404)
+    form = dashboard_form(offices)
+    if not valid_dashboard_range(form):
+        abort(422)
+    return form
 
 
 def dashboard_form(offices: list[dict[str, Any]]) -> DashboardFilter:
