@@ -4,7 +4,8 @@
 so that ratios hold however busy the machine is, for each backend:
 
 1. writes (:mod:`benchmarks.writes`): the store's limits (raw driver inserts,
-   the library's bare save) and our command path (report, append);
+   the library's bare save) and our command path (report, append), then
+   reports under 32 writers at once, grouped in transactions or not;
 2. HTTP (:mod:`benchmarks.serving`): ``POST /api/v1/incidents`` under eight
    clients, beside a minimal CRUD endpoint served by the same server;
 3. long histories (:mod:`benchmarks.history`) at three sizes: rebuild, verify
@@ -29,7 +30,7 @@ from typing import Any
 
 import psycopg
 
-from benchmarks import history, serving, writes
+from benchmarks import history, national, serving, writes
 from benchmarks.stores import BACKENDS, Stores
 from incidents.persistence import redact
 
@@ -61,6 +62,7 @@ TARGETS: Mapping[str, Target] = {
     "http_vs_bare_save": Target(0.25, at_least=True),
     "http_vs_crud": Target(0.5, at_least=True),
     "http_p99_ms": Target(50, at_least=False),
+    "group_commit_vs_raw_row_commit": Target(1.0, at_least=True),
     "rebuild_vs_decode": Target(0.25, at_least=True),
     "verify_vs_raw_read": Target(0.25, at_least=True),
     "summary_p95_growth": Target(1.5, at_least=False),
@@ -126,6 +128,10 @@ def ratios(
         "http_vs_bare_save": ours["per_s"] / wrote["bare_save_per_s"],
         "http_vs_crud": ours["per_s"] / crud["per_s"],
         "http_p99_ms": ours["p99_ms"],
+        "group_commit_vs_raw_row_commit": wrote["group_commit_per_s"]
+        / wrote["raw_insert_per_s"],
+        "group_commit_vs_one_commit_each": wrote["group_commit_per_s"]
+        / wrote["one_commit_each_per_s"],
         "rebuild_vs_decode": large["rebuild_per_s"] / large["read_per_s"],
         "verify_vs_raw_read": large["verify_per_s"] / large["raw_read_per_s"],
         "summary_p95_growth": large["summary_ms"]["p95_ms"]
@@ -222,6 +228,55 @@ def run(
     return result
 
 
+def run_national(
+    backends: list[str],
+    sizes: list[int],
+    postgres_url: str | None,
+    say: Callable[[str], None],
+    *,
+    repeat: int = 1,
+) -> dict[str, Any]:
+    """Measure national-scheme histories on each backend; one JSON-ready dict."""
+    started = time.perf_counter()
+    result: dict[str, Any] = {
+        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(postgres_url if "postgresql" in backends else None),
+        "national_sizes": sizes,
+    }
+    for backend in BACKENDS:
+        if backend not in backends:
+            continue
+        if backend == "postgresql" and not postgres_url:
+            result[backend] = {"skipped": "No PostgreSQL server was given."}
+            continue
+        result[backend] = national.run_backend(
+            backend,
+            sizes,
+            postgres_url,
+            repeat=repeat,
+            samples=300,
+            budget=20.0,
+            say=_prefixed(say, backend),
+        )
+    result["seconds"] = round(time.perf_counter() - started, 1)
+    return result
+
+
+def render_national(result: Mapping[str, Any]) -> str:
+    """Return the figures of a national run as text for a person."""
+    lines = [f"National scheme histories; whole run {result['seconds']:.0f} s."]
+    for backend in BACKENDS:
+        if backend not in result:
+            continue
+        lines += ["", backend]
+        figures = result[backend]
+        if "skipped" in figures:
+            lines.append(f"  skipped: {figures['skipped']}")
+            continue
+        lines += national.render(figures)
+    return "\n".join(lines)
+
+
 def _prefixed(say: Callable[[str], None], prefix: str) -> Callable[[str], None]:
     return lambda text: say(f"{prefix}: {text}")
 
@@ -260,6 +315,9 @@ def _render_backend(figures: Mapping[str, Any]) -> list[str]:
         f"raw insert {wrote['raw_insert_per_s']:,.0f}, "
         f"bare save {wrote['bare_save_per_s']:,.0f}, "
         f"report {wrote['report_per_s']:,.0f}, append {wrote['append_per_s']:,.0f}",
+        f"  {writes.WRITERS} writers at once, reports per second: "
+        f"grouped {wrote['group_commit_per_s']:,.0f}, "
+        f"one commit each {wrote['one_commit_each_per_s']:,.0f}",
         f"  HTTP, {served['clients']} clients, {served['web_processes']} web "
         f"process(es), read models kept {served['projector']}:",
         f"    POST /api/v1/incidents {ours['per_s']:,.0f}/s, p50 {ours['p50_ms']:.1f} "

@@ -20,7 +20,7 @@ from __future__ import annotations
 import random
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from datetime import time as clock
 from pathlib import Path
@@ -58,11 +58,18 @@ def percentiles(seconds: list[float]) -> dict[str, float]:
     }
 
 
-def populate(database_url: str, events: int, today: date) -> dict[str, Any]:
+def populate(
+    database_url: str,
+    events: int,
+    today: date,
+    offices: Sequence[Mapping[str, str]] | None = None,
+) -> dict[str, Any]:
     """Write about ``events`` events of the demo's stories; say what was written."""
     log = open_incident_log(database_url)
     try:
-        written = generate_history(log, events=events, today=today, seed=SEED)
+        written = generate_history(
+            log, events=events, today=today, seed=SEED, catalogue=offices
+        )
         head = log.recorder.max_notification_id() or 0
     finally:
         log.close()
@@ -123,25 +130,30 @@ def _sample_incidents(log: Any, count: int, rng: random.Random) -> list[UUID]:
 
 
 def measure_queries(
-    url: str, today: date, *, samples: int, budget: float
+    url: str,
+    today: date,
+    *,
+    samples: int,
+    budget: float,
+    offices: Sequence[Mapping[str, str]] | None = None,
 ) -> dict[str, dict[str, float]]:
     """Time the summary, timeline and as-of summary over random offices and ids."""
     log = open_incident_log(url, load_offices=False)
     try:
         read_models = ReadModels(Projector(log))
         rng = random.Random(SEED)
-        offices = [office["code"] for office in load_default_offices()]
+        codes = [office["code"] for office in offices or load_default_offices()]
         incidents = _sample_incidents(log, samples, rng)
         as_of = datetime.combine(today - AS_OF_AGO, clock(18), PARIS)
         queries: dict[str, Callable[[int], object]] = {
             "summary_ms": lambda turn: read_models.office_summary(
-                offices[turn % len(offices)], from_=today - WINDOW, to=today
+                codes[turn % len(codes)], from_=today - WINDOW, to=today
             ),
             "timeline_ms": lambda turn: read_models.incident_timeline(
                 incidents[turn % len(incidents)]
             ),
             "asof_summary_ms": lambda turn: read_models.office_summary(
-                offices[turn % len(offices)],
+                codes[turn % len(codes)],
                 from_=as_of.date() - WINDOW,
                 to=as_of.date(),
                 as_of=as_of,
@@ -173,6 +185,7 @@ def measure(
     samples: int,
     budget: float,
     say: Callable[[str], None],
+    offices: Sequence[Mapping[str, str]] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Populate each size afresh, measure its phases, then time the queries.
 
@@ -188,7 +201,7 @@ def measure(
         for size in sizes:
             url = urls[size] = stores.new(f"history-{size}")
             say(f"writing about {size:,} events")
-            written = populate(url, size, today)
+            written = populate(url, size, today, offices)
             say(f"rebuilding and verifying {written['events']:,} events")
             phases = measure_phases(url, folder / f"evidence-{size}", repeat)
             figures[str(size)] = {
@@ -204,7 +217,11 @@ def measure(
             for size in sizes:
                 rounds[size].append(
                     measure_queries(
-                        urls[size], today, samples=samples, budget=budget / repeat
+                        urls[size],
+                        today,
+                        samples=samples,
+                        budget=budget / repeat,
+                        offices=offices,
                     )
                 )
         for size in sizes:

@@ -57,6 +57,7 @@ class Side:
     process: subprocess.Popen[str] | None = None
     runs: dict[str, list[dict[str, float]]] = field(default_factory=dict)
     http: list[serving.Load] = field(default_factory=list)
+    crud: list[serving.Load] = field(default_factory=list)
 
     @classmethod
     def parse(cls, text: str) -> Side:
@@ -135,6 +136,15 @@ class Side:
                     for key, value in serving.summarise(self.http).items()
                 }
             )
+            found["http_vs_bare_save"] = found["http_per_s"] / found["bare_save_per_s"]
+        if self.crud:
+            found.update(
+                {
+                    f"crud_{key}": value
+                    for key, value in serving.summarise(self.crud).items()
+                }
+            )
+            found["http_vs_crud"] = found["http_per_s"] / found["crud_per_s"]
         return found
 
 
@@ -168,6 +178,10 @@ def http(
             for offset in range(len(sides)):
                 at = (number + offset) % len(sides)
                 port, token = served[at]
+                # The plain CRUD tracker on the same server, just before.
+                sides[at].crud.append(
+                    serving.load([port], "/crud/incidents", {}, seconds=seconds)
+                )
                 sides[at].http.append(
                     serving.load(
                         [port],
@@ -312,6 +326,9 @@ def table(result: dict[str, Any]) -> str:
         ("append, sealed /s", "append_sealed_per_s"),
         ("HTTP reports /s", "http_per_s"),
         ("HTTP p50 / p99 ms", None),
+        ("CRUD endpoint /s", "crud_per_s"),
+        ("HTTP / CRUD", "http_vs_crud"),
+        ("HTTP / bare save", "http_vs_bare_save"),
     ]
     lines = [
         f"| {result['backend']} | " + " | ".join(labels) + " |",
@@ -329,7 +346,7 @@ def table(result: dict[str, Any]) -> str:
                 )
             elif key not in own:
                 cells.append("")
-            elif key.startswith(("report_vs", "sealed_report")):
+            elif key.startswith(("report_vs", "sealed_report", "http_vs")):
                 cells.append(f"{own[key]:.2f}")
             else:
                 cells.append(f"{own[key]:,.0f}")

@@ -4,7 +4,11 @@
 - bare_save: the eventsourcing library's ``Application.save`` of a new
   aggregate of one small event, without rules;
 - report: ``IncidentLog.report_incident``, with every rule it checks;
-- append: one event more on an existing incident (``IncidentLog.add_note``).
+- append: one event more on an existing incident (``IncidentLog.add_note``);
+- group_commit: reports acknowledged per second under 32 writers at once (one
+  thread each, one process), reports waiting together stored in one
+  transaction (ADR 0018); one_commit_each: the same writers with every report
+  committed alone, as before group commit.
 
 Each runs for a fixed time, and rounds interleave them, so that a busy moment
 of the shared machine hits them all alike; rates are medians over rounds.
@@ -12,9 +16,11 @@ of the shared machine hits them all alike; rates are medians over rounds.
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 import statistics
+import threading
 import time
 from collections.abc import Callable
 from contextlib import closing
@@ -28,6 +34,7 @@ from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate
 
 from benchmarks.stores import Stores
+from incidents.application import IncidentLog
 from incidents.bootstrap import open_incident_log
 from incidents.persistence import environment_for, sqlite_path
 
@@ -39,7 +46,15 @@ REPORT = {
     "trigger": "queue",
     "summary": "Usager mécontent de l'attente au guichet, ton qui monte.",
 }
-PHASES = ("raw_insert", "bare_save", "report", "append")
+PHASES = (
+    "raw_insert",
+    "bare_save",
+    "report",
+    "append",
+    "group_commit",
+    "one_commit_each",
+)
+WRITERS = 32
 
 
 def cheap_password_hasher() -> PasswordHasher:
@@ -111,6 +126,42 @@ def rate(operation: Callable[[], object], seconds: float) -> float:
             return count / (now - started)
 
 
+def concurrent_rate(
+    operation: Callable[[], object], seconds: float, writers: int = WRITERS
+) -> float:
+    """Repeat an operation in several threads at once; return the rate per second."""
+    counts = [0] * writers
+    ready = threading.Barrier(writers + 1)
+    deadline = [0.0]
+
+    def write(number: int) -> None:
+        ready.wait()
+        while time.perf_counter() < deadline[0]:
+            operation()
+            counts[number] += 1
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(writers)]
+    for thread in threads:
+        thread.start()
+    started = time.perf_counter()
+    deadline[0] = started + seconds
+    ready.wait()
+    for thread in threads:
+        thread.join()
+    return sum(counts) / (time.perf_counter() - started)
+
+
+def one_commit_each(
+    log: IncidentLog, operation: Callable[[], object], seconds: float
+) -> float:
+    """Return the rate of ``operation`` under many writers, each save alone."""
+    grouped, log.group_commit.most = log.group_commit.most, 1
+    try:
+        return concurrent_rate(operation, seconds)
+    finally:
+        log.group_commit.most = grouped
+
+
 def measure(stores: Stores, *, seconds: float, rounds: int) -> dict[str, float]:
     """Measure every phase in interleaved rounds; return median rates per second."""
     raw = RawInserts(stores.new("raw"))
@@ -137,15 +188,21 @@ def measure(stores: Stores, *, seconds: float, rounds: int) -> dict[str, float]:
         "report": report,
         "append": append,
     }
+    rates: dict[str, Callable[[], float]] = {
+        name: functools.partial(rate, operation, seconds)
+        for name, operation in operations.items()
+    }
+    rates["group_commit"] = functools.partial(concurrent_rate, report, seconds)
+    rates["one_commit_each"] = functools.partial(one_commit_each, log, report, seconds)
     runs: dict[str, list[float]] = {name: [] for name in PHASES}
     with closing(log), closing(bare):
         try:
-            for name in PHASES:  # Warm up: first connections, caches, tables.
+            for operation in operations.values():  # Warm up: connections, caches.
                 for _ in range(20):
-                    operations[name]()
+                    operation()
             for _ in range(rounds):
                 for name in PHASES:
-                    runs[name].append(rate(operations[name], seconds))
+                    runs[name].append(rates[name]())
         finally:
             raw.close()
     return {f"{name}_per_s": statistics.median(runs[name]) for name in PHASES}

@@ -7,7 +7,7 @@ import itertools
 import random
 import time as timer
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
@@ -117,6 +117,7 @@ def generate_history(
     seed: int = 92,
     batch: int = HISTORY_BATCH,
     progress: Callable[[int], None] | None = None,
+    catalogue: Sequence[Mapping[str, str]] | None = None,
 ) -> HistoryResult:
     """Append about ``events`` events of realistic incidents, ending today.
 
@@ -124,12 +125,17 @@ def generate_history(
     over as many days back from ``today`` as it takes to reach ``events``; the
     same seed and the same ``today`` give the same incidents, ids included.
     Steps later than the log's clock are left out. ``progress`` is called with
-    the number of events saved so far, after each batch.
+    the number of events saved so far, after each batch. ``catalogue`` replaces
+    the shipped catalogue (the national scheme's 400 offices, for benchmarks).
     """
     if events < 1:
         raise InvalidInputError.field("events", "Give at least one event.")
     started = timer.perf_counter()
-    scheme = load_default_offices()
+    scheme = (
+        [dict(office) for office in catalogue]
+        if catalogue is not None
+        else load_default_offices()
+    )
     log.ensure_offices(scheme)
     offices = sorted(office["code"] for office in scheme)
     cutoff = min(log.clock(), datetime.combine(today, time(23, 59, 59), PARIS))

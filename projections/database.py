@@ -256,8 +256,14 @@ class Database:
             yield cursor
 
     @contextmanager
-    def transaction(self, *, write: bool) -> Iterator[Cursor]:
-        """Run statements in one transaction, committed only if ``write``."""
+    def transaction(self, *, write: bool, durable: bool = True) -> Iterator[Cursor]:
+        """Run statements in one transaction, committed only if ``write``.
+
+        A transaction that is not ``durable`` (read models and their position,
+        which the log rebuilds) is committed without waiting for the disk on
+        SQLite: a crash of the machine may lose it, never half of it, and the
+        projector then applies those events again.
+        """
         if self._memory is not None:
             with self._lock:
                 cursor = self._memory.cursor()
@@ -281,21 +287,29 @@ class Database:
             # A writer takes the database lock at BEGIN (waiting for it up to the
             # lock timeout), so that what it reads stays true until it commits.
             cursor = connection.cursor().sqlite_cursor
+            relaxed = write and not durable
+            if relaxed:
+                # Set outside the transaction, and back after it: the
+                # connection goes back to the pool the event store shares.
+                cursor.execute("PRAGMA synchronous = NORMAL")
             try:
-                cursor.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-                yield Cursor(cursor, dialect=self.dialect)
-            except sqlite3.OperationalError as error:
-                connection.rollback()
-                raise OperationalError(error) from error
-            except BaseException:
-                connection.rollback()
-                raise
+                try:
+                    cursor.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+                    yield Cursor(cursor, dialect=self.dialect)
+                except sqlite3.OperationalError as error:
+                    connection.rollback()
+                    raise OperationalError(error) from error
+                except BaseException:
+                    connection.rollback()
+                    raise
+                if write:
+                    connection.commit()
+                else:
+                    connection.rollback()
             finally:
+                if relaxed:
+                    cursor.execute("PRAGMA synchronous = FULL")
                 cursor.close()
-            if write:
-                connection.commit()
-            else:
-                connection.rollback()
 
 
 # An originator's id as text in the usual hyphenated form: the form SQLite keeps

@@ -220,7 +220,7 @@ class Projector(LogFollower):
         # mapper, which may read (a contact's key), and a read waiting behind a
         # writer that waits for us would stall.
         facts = read_facts(self.log.mapper, notifications)
-        with self.database.transaction(write=True) as cursor:
+        with self.database.transaction(write=True, durable=False) as cursor:
             if follow_live and self.live_tables(cursor).generation != tables.generation:
                 return Batch(0, start)  # A rebuild swapped generations meanwhile.
             if bulk and self.database.dialect == "postgres":

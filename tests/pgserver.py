@@ -88,8 +88,12 @@ def find_bindir() -> Path | None:
     return Path(newest).parent
 
 
-def start(directory: str | os.PathLike[str]) -> Server:
+def start(
+    directory: str | os.PathLike[str], settings: dict[str, str] | None = None
+) -> Server:
     """Create a cluster in ``directory`` (empty or missing) and start it.
+
+    ``settings`` override those of :data:`SETTINGS` (``postgresql.conf`` values).
 
     On failure, the folder is deleted and nothing is left running.
     """
@@ -104,13 +108,13 @@ def start(directory: str | os.PathLike[str]) -> Server:
         # Perhaps another server's: leave it alone.
         raise PostgresServerError(f"{folder} is not empty: give an empty folder.")
     try:
-        return _start(bindir, folder)
+        return _start(bindir, folder, settings or {})
     except BaseException:
         stop(folder)
         raise
 
 
-def _start(bindir: Path, folder: Path) -> Server:
+def _start(bindir: Path, folder: Path, settings: dict[str, str]) -> Server:
     owner = _server_user()
     if owner is not None:
         shutil.chown(folder, owner.pw_uid, owner.pw_gid)
@@ -133,10 +137,14 @@ def _start(bindir: Path, folder: Path) -> Server:
         "--no-sync",
         "--no-instructions",
     )
-    settings = {**SETTINGS, "unix_socket_directories": f"'{folder}'"}
+    chosen = {
+        **SETTINGS,
+        **settings,
+        "unix_socket_directories": f"'{folder}'",
+    }
     with (data / "postgresql.conf").open("a", encoding="utf-8") as conf:
         conf.write("\n# Throwaway test server (tests/pgserver.py).\n")
-        conf.writelines(f"{name} = {value}\n" for name, value in settings.items())
+        conf.writelines(f"{name} = {value}\n" for name, value in chosen.items())
     last_error: PostgresServerError | None = None
     for _ in range(START_ATTEMPTS):
         port = _free_port()
@@ -187,9 +195,9 @@ def stop(directory: str | os.PathLike[str]) -> None:
 
 
 @contextlib.contextmanager
-def running() -> Iterator[Server]:
+def running(settings: dict[str, str] | None = None) -> Iterator[Server]:
     """Run a throwaway server for the length of the ``with`` block."""
-    server = start(tempfile.mkdtemp(prefix="incidents-pg-"))
+    server = start(tempfile.mkdtemp(prefix="incidents-pg-"), settings)
     try:
         yield server
     finally:

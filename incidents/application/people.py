@@ -7,6 +7,7 @@ store beside the log.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import secrets
 from collections.abc import Callable
@@ -249,17 +250,31 @@ class People(Offices):
         """Return the active person a token belongs to, or refuse it."""
         if not token or len(token) > TOKEN_MAX:
             raise NotAuthenticatedError
-        found = self.credentials.find_token(_token_hash(token))
-        if found is None:
-            raise NotAuthenticatedError
-        token_id, owner_id = found
+        token_hash = _token_hash(token)
+        try:
+            token_id, owner_id = self._token_owners.get(token_hash)
+        except KeyError:
+            found = self.credentials.find_token(token_hash)
+            if found is None:
+                raise NotAuthenticatedError from None
+            token_id, owner_id = found
+            # Kept without asking the credential store again: a token is
+            # issued and revoked by events of its owner, whose newest version
+            # is looked up below on every request, in whichever process.
+            self._token_owners.put(token_hash, found)
         try:
             user: User = self._current(owner_id)
         except AggregateNotFoundError:
+            self._forget_token(token_hash)
             raise NotAuthenticatedError from None
         if not user.is_active or token_id not in user.tokens:
+            self._forget_token(token_hash)
             raise NotAuthenticatedError
         return user.to_dict()
+
+    def _forget_token(self, token_hash: str) -> None:
+        with contextlib.suppress(KeyError):
+            self._token_owners.get(token_hash, evict=True)
 
     def _load_user(self, name: str) -> User:
         try:

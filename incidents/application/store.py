@@ -26,6 +26,7 @@ from incidents.credentials import CredentialStore, credential_store_for
 from incidents.errors import ConcurrentWriteError, StorageUnavailableError
 from incidents.evidence.recorders import open_sealing_recorder
 from incidents.evidence.sealing import LedgerSettings
+from incidents.group_commit import GroupCommit
 from incidents.persistence import (
     OPERATIONAL_ERRORS,
     connection_parameters,
@@ -47,6 +48,7 @@ if TYPE_CHECKING:
     )
     from eventsourcing.persistence import (
         ApplicationRecorder,
+        EventStore,
         InfrastructureFactory,
         Recording,
     )
@@ -109,6 +111,9 @@ class IncidentStore(Application[UUID]):
         self._read_cache: LRUCache[UUID, tuple[Aggregate, float]] = LRUCache(
             READ_CACHE_SIZE
         )
+        # Token hash -> (token id, owner id), as the credential store said once.
+        # Whether a token still opens anything is the owner's events' to say.
+        self._token_owners: LRUCache[str, tuple[UUID, UUID]] = LRUCache(READ_CACHE_SIZE)
 
     def construct_env(
         self, name: str, env: Mapping[str, str] | None = None
@@ -132,6 +137,11 @@ class IncidentStore(Application[UUID]):
             # a request is answered (503) within about 2 s, not 12.
             factory.datastore.pool.timeout = POSTGRES_POOL_WAIT_SECONDS
         return factory
+
+    def construct_event_store(self) -> EventStore[UUID]:
+        # Saves that arrive together share one transaction (ADR 0018).
+        self.group_commit = GroupCommit(self.recorder)
+        return self.factory.event_store(mapper=self.mapper, recorder=self.group_commit)
 
     def construct_recorder(self) -> ApplicationRecorder:
         # Processes that open one store at the same moment race to create its

@@ -27,6 +27,7 @@ RATIOS = (
     "http_vs_bare_save",
     "http_vs_crud",
     "http_p99_ms",
+    "group_commit_vs_raw_row_commit",
     "rebuild_vs_decode",
     "verify_vs_raw_read",
     "summary_p95_growth",
@@ -121,6 +122,43 @@ def test_bench_prints_every_named_ratio_as_a_number_for_postgresql(
     assert_exit_code_tells_targets(ran, result["postgresql"])
     assert result["machine"]["postgresql"]
     check_figures(result["postgresql"], "postgresql")
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_bench_national_writes_histories_of_400_offices_and_extrapolates(tmp_path):
+    ran = subprocess.run(
+        [
+            *(INCIDENTS, "bench", "--national", "--backend", "sqlite", "--json"),
+            *("--events", "2000", "--events", "4000"),
+        ],
+        capture_output=True,
+        text=True,
+        env=environment(tmp_path),
+        timeout=280,
+        check=False,
+    )
+
+    result = json.loads(ran.stdout)
+    figures = result["sqlite"]
+    assert_exit_code_tells_targets(ran, figures)
+    assert figures["offices"] == 400
+    assert list(figures["histories"]) == ["2000", "4000"]
+    for size, written in figures["histories"].items():
+        assert written["events"] >= int(size)
+        assert written["summary_ms"]["p95_ms"] > 0
+        assert written["verify_per_s"] > 0
+    assert figures["extrapolated"]["events"] == 30_000_000
+    assert figures["extrapolated"]["rebuild_minutes"] > 0
+    for name in ("summary_p95_growth", "rebuild_rate_kept", "verify_rss_growth"):
+        assert math.isfinite(figures[name])
+
+
+def test_bench_refuses_events_without_national(tmp_path):
+    refused = bench(tmp_path, "--events", "2000")
+
+    assert refused.returncode == 2
+    assert "--national" in refused.stderr
 
 
 def test_bench_refuses_postgresql_without_a_server(tmp_path):

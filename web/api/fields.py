@@ -6,27 +6,23 @@ vocabulary, or a value obeys a rule, is the domain's to say (``incidents``).
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any
 
 from marshmallow import ValidationError, fields, validate
 
+from incidents.values import has_control_characters
 from web.usecases.bounds import FIRST_DAY, LAST_DAY
 
 CODE_MAX = 64
 
-_ALLOWED_CONTROL = {"\n", "\t"}
 NO_ZONE = "Give a time zone, e.g. +01:00 or Z: a time without one is ambiguous."
 
 
 def refuse_control_characters(value: str) -> None:
     """Refuse text holding control characters other than newlines and tabs."""
-    if any(
-        unicodedata.category(char) == "Cc" and char not in _ALLOWED_CONTROL
-        for char in value
-    ):
+    if has_control_characters(value):
         raise ValidationError("Control characters are not allowed.")
 
 

@@ -33,6 +33,19 @@ import click
     "postgresql://postgres:pw@127.0.0.1:5432/postgres (default: from the "
     "POSTGRES_HOST, _PORT, _USER and _PASSWORD variables).",
 )
+@click.option(
+    "--national",
+    is_flag=True,
+    help="Instead: histories shaped like the national scheme (400 offices), "
+    "1,000,000 and 5,000,000 events (--quick: 100,000 and 500,000); hours.",
+)
+@click.option(
+    "--events",
+    "national_sizes",
+    type=click.IntRange(1000),
+    multiple=True,
+    help="With --national: the sizes to write, smallest first (repeat).",
+)
 @click.option("--sizes", type=int, nargs=3, hidden=True)
 @click.option("--seconds", type=click.FloatRange(0.05, 600), hidden=True)
 def bench(
@@ -40,6 +53,8 @@ def bench(
     as_json: bool,
     backends: tuple[str, ...],
     postgres_url: str | None,
+    national: bool,
+    national_sizes: tuple[int, ...],
     sizes: tuple[int, int, int] | None,
     seconds: float | None,
 ) -> None:
@@ -54,8 +69,15 @@ def bench(
     """
     from dataclasses import replace
 
+    from benchmarks import harness
+    from benchmarks import national as shaped
     from benchmarks.harness import Settings, UnusableServerError, dumps, render, run
     from benchmarks.stores import postgres_server_url
+
+    if national_sizes and not national:
+        raise click.UsageError("--events goes with --national.")
+    if national_sizes and list(national_sizes) != sorted(set(national_sizes)):
+        raise click.BadParameter("give growing sizes", param_hint="--events")
 
     settings = Settings.quick() if quick else Settings()
     if sizes is not None:
@@ -82,10 +104,19 @@ def bench(
         click.echo(f"[{time.monotonic() - started:6.0f} s] {text}", err=True)
 
     try:
-        result = run(chosen, settings, server, say)
+        if national:
+            chosen_sizes = list(
+                national_sizes or (shaped.QUICK_SIZES if quick else shaped.SIZES)
+            )
+            result = harness.run_national(chosen, chosen_sizes, server, say)
+        else:
+            result = run(chosen, settings, server, say)
     except UnusableServerError as error:
         raise click.ClickException(str(error)) from None
-    click.echo(dumps(result) if as_json else render(result))
+    if as_json:
+        click.echo(dumps(result))
+    else:
+        click.echo(harness.render_national(result) if national else render(result))
     missed = [
         f"{backend} {name}"
         for backend in ("sqlite", "postgresql")
