@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from playwright.sync_api import expect
+
 from tests.browser.conftest import LiveSite
 
 
@@ -19,7 +21,7 @@ def test_a_person_switches_to_english_and_it_stays_english(live_site: LiveSite):
     live_site.screenshot(page, "profile-in-english")
 
     page.get_by_role("link", name="Français").click()
-    assert page.locator("html").get_attribute("lang") == "fr"
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
 
 
 def test_an_english_browser_gets_english_pages(live_site: LiveSite):
