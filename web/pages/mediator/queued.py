@@ -118,33 +118,19 @@ def queued_de_escalation(incident_id: UUID) -> ResponseReturnValue:
         return outbox_answer(
             422, message=str(NOT_ACCEPTED), errors=field_errors(form.errors)
         )
-    expected = form.expected_version()
-    if already_recorded(incident_id, expected, same_de_escalation(form)):
-        return outbox_answer(200, incident_id=incident_id, version=incident["version"])
-    if incident["status"] != Status.OPEN.value:
-        return outbox_answer(409, message=str(CLOSED))
-    try:
-        result = get_incident_log().record_de_escalation(
+    return kept_write(
+        incident,
+        form.expected_version(),
+        same_de_escalation(form),
+        lambda expected: get_incident_log().record_de_escalation(
             incident_id,
             techniques=form.techniques.data,
             outcome=form.outcome.data,
             note=form.note.data or None,
             actor=current_user.name,
             expected_version=expected,
-        )
-    except StaleVersionError as error:
-        if already_recorded(incident_id, expected, same_de_escalation(form)):
-            return outbox_answer(200, incident_id=incident_id)
-        return outbox_answer(409, message=refusal_message(error))
-    except RuleViolationError as error:
-        return outbox_answer(409, message=refusal_message(error))
-    except InvalidInputError:
-        return outbox_answer(422, message=str(NOT_ACCEPTED))
-    wait_for_read_models(result.position)
-    if person_waits():
-        flash(_("Désescalade enregistrée"), "success")
-    return outbox_answer(
-        201, incident_id=incident_id, version=result.incident["version"]
+        ),
+        done=_("Désescalade enregistrée"),
     )
 
 
@@ -167,13 +153,11 @@ def queued_follow_up(incident_id: UUID) -> ResponseReturnValue:
         return outbox_answer(
             422, message=str(NOT_ACCEPTED), errors=field_errors(form.errors)
         )
-    expected = form.expected_version()
-    if already_recorded(incident_id, expected, same_follow_up(form)):
-        return outbox_answer(200, incident_id=incident_id, version=incident["version"])
-    if incident["status"] != Status.OPEN.value:
-        return outbox_answer(409, message=str(CLOSED))
-    try:
-        result = get_incident_log().schedule_follow_up(
+    return kept_write(
+        incident,
+        form.expected_version(),
+        same_follow_up(form),
+        lambda expected: get_incident_log().schedule_follow_up(
             incident_id,
             kind=form.kind.data,
             due_on=form.due_on.data,
@@ -181,9 +165,34 @@ def queued_follow_up(incident_id: UUID) -> ResponseReturnValue:
             note=form.note.data or None,
             actor=current_user.name,
             expected_version=expected,
-        )
+        ),
+        done=_("Suivi prévu"),
+    )
+
+
+def kept_write(
+    incident: dict[str, Any],
+    expected: int,
+    same: Same,
+    write: Callable[[int], Any],
+    *,
+    done: str,
+) -> ResponseReturnValue:
+    """Store what the phone kept after an incident's ``expected`` version, once.
+
+    Already stored by an earlier send whose answer was lost (the next event is
+    this one, by this person): 200. The incident closed, or changed otherwise:
+    409 with the reason. Stored now: 201, once the read models show it.
+    """
+    incident_id = incident["id"]
+    if already_recorded(incident_id, expected, same):
+        return outbox_answer(200, incident_id=incident_id, version=incident["version"])
+    if incident["status"] != Status.OPEN.value:
+        return outbox_answer(409, message=str(CLOSED))
+    try:
+        result = write(expected)
     except StaleVersionError as error:
-        if already_recorded(incident_id, expected, same_follow_up(form)):
+        if already_recorded(incident_id, expected, same):
             return outbox_answer(200, incident_id=incident_id)
         return outbox_answer(409, message=refusal_message(error))
     except RuleViolationError as error:
@@ -192,7 +201,7 @@ def queued_follow_up(incident_id: UUID) -> ResponseReturnValue:
         return outbox_answer(422, message=str(NOT_ACCEPTED))
     wait_for_read_models(result.position)
     if person_waits():
-        flash(_("Suivi prévu"), "success")
+        flash(done, "success")
     return outbox_answer(
         201, incident_id=incident_id, version=result.incident["version"]
     )
