@@ -83,6 +83,7 @@ def test_a_mediator_reports_on_a_phone_then_logs_what_followed(live_site: LiveSi
     assert no_sideways_scroll(page)
     live_site.screenshot(page, "mediator-after-report")
     after_report = page.url
+    page.wait_for_load_state("load")
 
     # One tap opens the de-escalation form, inside the page.
     page.get_by_role("button", name="Noter une désescalade").click()
@@ -93,6 +94,10 @@ def test_a_mediator_reports_on_a_phone_then_logs_what_followed(live_site: LiveSi
     page.get_by_role("button", name="Enregistrer la désescalade").click()
     expect(page.get_by_text("Désescalade enregistrée")).to_be_visible()
     assert page.url == after_report
+    # The form posted the whole page: a tap before htmx wakes on the new page
+    # opens the follow-up form as a page of its own (right without
+    # JavaScript), so wait for it to be loaded before the next tap.
+    page.wait_for_load_state("load")
 
     # One tap opens the follow-up form; the due date and the assignee are preset.
     page.get_by_role("button", name="Prévoir un suivi").click()
