@@ -37,6 +37,8 @@ if TYPE_CHECKING:
 BATCH_SIZE = 500
 # Events per transaction while building a generation nobody reads yet.
 REBUILD_BATCH_SIZE = 5000
+# How often a wait looks at the database for read models another process keeps.
+LOOK_SECONDS = 0.05
 logger = logging.getLogger(__name__)
 
 
@@ -64,6 +66,10 @@ class Projector(LogFollower):
         self.database = database or Database(log)
         self.batch_size = batch_size
         self._progress = threading.Condition()
+        # The highest position this process has seen the live read models
+        # reach: positions only grow, so a write found below it needs no look
+        # at the database (any number of requests wait at once).
+        self._reached = 0
         # The rows the last batch left: (generation, position reached, rows).
         self._known: tuple[int, int, Known] | None = None
         self.ensure_tables()
@@ -206,6 +212,8 @@ class Projector(LogFollower):
             if tables is None:
                 tables = self.live_tables(cursor)
             start = self._position(cursor, tables)
+        if follow_live:
+            self._saw(start)
         if stop is not None and start >= stop:
             return Batch(0, start)
         notifications = self.database.notifications(
@@ -244,8 +252,8 @@ class Projector(LogFollower):
                 (reached, TRACKING_NAME),
             )
         self._known = (tables.generation, reached, left)
-        with self._progress:
-            self._progress.notify_all()
+        if follow_live:
+            self._saw(reached)
         return Batch(len(notifications), reached)
 
     def catch_up(
@@ -275,14 +283,30 @@ class Projector(LogFollower):
         return self.catch_up()
 
     def wait(self, position: int, timeout: float = 5.0) -> bool:
-        """Wait until the read models reach a log position; tell whether they did."""
+        """Wait until the read models reach a log position; tell whether they did.
+
+        Woken by this process's batches; looks at the database at first and
+        then every :data:`LOOK_SECONDS`, for projectors in other processes.
+        """
         deadline = time.monotonic() + timeout
         while True:
-            if self.position() >= position:
-                return True
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return False
             with self._progress:
-                # Woken by a local batch; polls for projectors in other processes.
-                self._progress.wait(min(remaining, 0.05))
+                if self._reached >= position:
+                    return True
+            self._saw(self.position())
+            with self._progress:
+                while self._reached < position:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        return False
+                    if not self._progress.wait(min(remaining, LOOK_SECONDS)):
+                        break  # No batch here for a while: look at the database.
+                else:
+                    return True
+
+    def _saw(self, position: int) -> None:
+        """Note a position the live read models reached; wake who waits for it."""
+        with self._progress:
+            if position > self._reached:
+                self._reached = position
+                self._progress.notify_all()

@@ -39,6 +39,7 @@ from incidents.personal_data import (
     ContactKeys,
     contact_keys_for,
 )
+from incidents.sqlite_readers import let_readers_pass
 
 if TYPE_CHECKING:
     from eventsourcing.domain import (
@@ -136,6 +137,8 @@ class IncidentStore(Application[UUID]):
             # time waiting this long for a connection: while the server is down,
             # a request is answered (503) within about 2 s, not 12.
             factory.datastore.pool.timeout = POSTGRES_POOL_WAIT_SECONDS
+        elif isinstance(factory, SQLiteFactory):
+            let_readers_pass(factory)
         return factory
 
     def construct_event_store(self) -> EventStore[UUID]:

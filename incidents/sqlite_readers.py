@@ -1,0 +1,64 @@
+"""Let reads of a SQLite file go on while a write waits (write-ahead log).
+
+eventsourcing's connection pool lends connections one request at a time, in
+the order asked: a request for the writer's connection waits for the writer in
+turn, and while it waits every other request waits behind it, reads included.
+On a file in write-ahead-log mode a read never needs to wait for a writer
+(SQLite's readers see the last commit, whatever is being written), so under
+load that queue made each read of a request (its token, the rota, the read
+models' position) wait for the writes before it (BENCHMARKS.md, "Issue 20").
+
+Here reads take a connection straight from the pool; writes keep the library's
+turn and its single writer. An in-memory database keeps the library's pool,
+whose reads and writes exclude each other.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eventsourcing.persistence import ConnectionPoolClosedError
+from eventsourcing.sqlite import SQLiteConnection, SQLiteConnectionPool, SQLiteFactory
+
+
+class ReadersPassPool(SQLiteConnectionPool):
+    """A pool whose readers never queue behind a writer waiting for its turn."""
+
+    def get_connection(
+        self, timeout: float | None = None, *, is_writer: bool | None = None
+    ) -> SQLiteConnection:
+        if is_writer is not False or self.is_sqlite_memory_mode:
+            return super().get_connection(timeout, is_writer=is_writer)
+        if self._closed:
+            raise ConnectionPoolClosedError
+        with self._no_readers:
+            self._num_readers += 1
+        try:
+            connection = self._get_connection(
+                timeout=self.pool_timeout if timeout is None else timeout
+            )
+        except BaseException:
+            with self._no_readers:
+                self._num_readers -= 1
+            raise
+        # Returned as a reader's: put_connection counts it back.
+        connection.is_writer = False
+        return connection
+
+
+def let_readers_pass(factory: SQLiteFactory) -> None:
+    """Give a SQLite store, before its first connection, the pool above."""
+    datastore: Any = factory.datastore
+    library = datastore.pool
+    if library.is_sqlite_memory_mode:
+        return
+    datastore.pool = ReadersPassPool(
+        db_name=library.db_name,
+        lock_timeout=library.lock_timeout,
+        pool_size=library.pool_size,
+        max_overflow=library.max_overflow,
+        pool_timeout=library.pool_timeout,
+        max_age=library.max_age,
+        pre_ping=library.pre_ping,
+    )
+    library.close()
