@@ -22,6 +22,9 @@ class LogFollower(ABC):
     """
 
     thread_name = "log-follower"
+    # How long to let a burst of local saves gather once one wakes the thread,
+    # so that it takes them in one step: 0 steps at once.
+    gather_seconds = 0.0
 
     def __init__(self, log: IncidentLog) -> None:
         self.log = log
@@ -96,3 +99,5 @@ class LogFollower(ABC):
                 self._last_failure = ""
             if done == 0:
                 self._wake.wait(poll_interval)
+                if self.gather_seconds:
+                    self._stopping.wait(self.gather_seconds)

@@ -11,7 +11,10 @@ Each save returns only once its own events are committed. When a batch fails
 (one save lost a race on its aggregate's version, a report already stored, the
 database refused the transaction), nothing of it was stored: each save of the
 batch is then inserted alone, and answered with its own positions or its own
-error, exactly as without grouping.
+error, exactly as without grouping. Except when the database did not answer
+at all (the recorder tried for about 2 s): the batch, and the saves queued
+behind it, are then all answered with that refusal at once, rather than each
+waiting for its own 2 s in turn.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from eventsourcing.persistence import AggregateRecorder
+
+from incidents.persistence import OPERATIONAL_ERRORS
 
 if TYPE_CHECKING:
     from uuid import UUID
@@ -124,6 +129,9 @@ class GroupCommit(AggregateRecorder):
             self.transactions += 1
             try:
                 positions = self.recorder.insert_events(events)
+            except OPERATIONAL_ERRORS as error:
+                self._refuse_all(batch, error)
+                return
             except Exception:  # Each save is retried alone, below.
                 for save in batch:
                     self._alone(save)
@@ -148,6 +156,24 @@ class GroupCommit(AggregateRecorder):
         self.saves += 1
         try:
             save.positions = self.recorder.insert_events(save.events)
+        except OPERATIONAL_ERRORS as error:
+            self._refuse_all([save], error)
+            return
         except Exception as error:  # The save's own answer.
             save.error = error
         save.done = True
+
+    def _refuse_all(self, batch: list[_Save], error: BaseException) -> None:
+        """Answer a batch, and every save queued behind it, with the database's refusal.
+
+        The recorder already tried again for about 2 s: trying each save alone,
+        then each queued batch, would make the last one wait that long again
+        and again. They are answered at once (503: send again), and the next
+        save tries the database afresh.
+        """
+        with self._queue_lock:
+            waiting = self._queue[:]
+            del self._queue[:]
+        for save in [*batch, *waiting]:
+            save.error = error
+            save.done = True

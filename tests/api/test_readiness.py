@@ -9,6 +9,7 @@ from tests.api.conftest import Api, report_body
 
 def test_ready_when_the_read_models_have_caught_up(any_store_api: Api):
     any_store_api.report()
+    any_store_api.wait_for_read_models()  # A write no longer waits for them.
 
     response = any_store_api.client.get("/readyz")
 

@@ -19,8 +19,10 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
+from eventsourcing.persistence import OperationalError
+
 from incidents.application import IncidentLog
-from incidents.errors import ReportConflictError
+from incidents.errors import ReportConflictError, StorageUnavailableError
 from incidents.evidence import Evidence
 from tests.conftest import OpenLog, ledger_key_path, signing_key_path
 
@@ -155,6 +157,35 @@ def test_a_batch_with_one_report_that_cannot_be_stored_answers_each_alone(
     verified = Evidence(log).verify()
     assert verified.ok, verified.first_problem
     assert verified.position == log.recorder.max_notification_id()
+
+
+def test_a_database_that_does_not_answer_refuses_the_batch_and_its_queue_at_once(
+    durable_database_url: str, make_log: OpenLog, monkeypatch: Any
+):
+    log = make_log(durable_database_url)
+    recorder = log.group_commit.recorder
+    calls: list[int] = []
+
+    def unanswered(events: Any, **kwargs: Any) -> Any:
+        calls.append(len(events))
+        time.sleep(0.3)  # the recorder's own attempts, shortened
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(recorder, "insert_events", unanswered)
+    head = log.recorder.max_notification_id()
+    with log.group_commit.paused():
+        threads, results, errors = _in_threads(*(lambda: _report(log),) * 5)
+        _wait_until(lambda: log.group_commit.waiting() == 5)
+    for thread in threads:
+        thread.join(60)
+
+    # One try for all five: not one more per report, each 0.3 s in turn.
+    assert calls == [5]
+    assert results == []
+    assert [type(error) for error in errors] == [StorageUnavailableError] * 5
+    assert log.recorder.max_notification_id() == head
+    monkeypatch.undo()
+    assert _report(log).created  # the next save tries the database afresh
 
 
 def test_the_same_report_twice_in_one_batch_is_stored_once(

@@ -12,7 +12,7 @@ from flask import url_for
 from incidents.application import WriteResult
 from incidents.errors import IncidentNotFoundError
 from incidents.permissions import Action
-from web import get_incident_log, get_read_models
+from web import get_incident_log
 from web.api import schemas
 from web.api.auth import (
     accepts_if_match,
@@ -23,7 +23,11 @@ from web.api.auth import (
 from web.api.blueprint import Blueprint
 from web.usecases.incident_filters import incident_filters
 from web.usecases.presenting import show, written
-from web.usecases.read_your_writes import current_with_position, position_of_version
+from web.usecases.read_your_writes import (
+    current_with_position,
+    fresh_read_models,
+    position_of_version,
+)
 from web.usecases.scope import check_office_field, visible_incident
 from web.usecases.text_warnings import text_warnings
 
@@ -46,7 +50,7 @@ blp = Blueprint(
 @blp.response(200, schemas.IncidentPageSchema)
 def list_incidents(args: dict[str, Any]) -> dict[str, Any]:
     """List the incidents of the caller's offices, newest first."""
-    return get_read_models().list_incidents(
+    return fresh_read_models().list_incidents(
         **incident_filters(current_user(), args),
         page=args["page"],
         page_size=args["page_size"],
@@ -64,7 +68,7 @@ def get_incident(args: dict[str, Any], incident_id: UUID) -> Answer:
     incident, position = current_with_position(incident_id)
     as_of: datetime | None = args.get("as_of")
     if as_of is not None:
-        version = get_read_models().incident_version_as_of(incident_id, as_of)
+        version = fresh_read_models().incident_version_as_of(incident_id, as_of)
         if version is None:
             raise IncidentNotFoundError(incident_id)
         incident = get_incident_log().get_incident(incident_id, version=version)
@@ -80,7 +84,7 @@ def get_timeline(args: dict[str, Any], incident_id: UUID) -> dict[str, Any]:
     """List an incident's events in order, with both clocks and the actor."""
     visible_incident(current_user(), incident_id)
     current_with_position(incident_id)  # The timeline shows every event read.
-    items = get_read_models().incident_timeline(incident_id)
+    items = fresh_read_models().incident_timeline(incident_id)
     page, page_size = args["page"], args["page_size"]
     start = (page - 1) * page_size
     return {

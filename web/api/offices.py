@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from incidents.permissions import Action, covers
-from web import get_incident_log, get_read_models
+from web import get_incident_log
 from web.api import schemas
 from web.api.auth import authorized, current_user
 from web.api.blueprint import Blueprint
 from web.usecases.bounds import check_day_range
+from web.usecases.read_your_writes import fresh_read_models
 from web.usecases.rota import presence_impact
 from web.usecases.scope import visible_office
 
@@ -48,7 +49,7 @@ def get_summary(args: dict[str, Any], code: str) -> dict[str, Any]:
     """Summarise an office over a range of days, now or as known at a time."""
     visible_office(current_user(), code)
     check_day_range(args)
-    return get_read_models().office_summary(
+    return fresh_read_models().office_summary(
         code, from_=args.get("from_"), to=args.get("to"), as_of=args.get("as_of")
     )
 
@@ -61,7 +62,7 @@ def get_timeline(args: dict[str, Any], code: str) -> dict[str, Any]:
     """List an office's events in log order, recorded within a range of days."""
     visible_office(current_user(), code)
     check_day_range(args)
-    return get_read_models().office_timeline(
+    return fresh_read_models().office_timeline(
         code,
         from_=args.get("from_"),
         to=args.get("to"),

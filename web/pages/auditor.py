@@ -23,12 +23,13 @@ from wtforms.validators import NumberRange, Optional, ValidationError
 
 from incidents.evidence.ledger import ChainRow
 from incidents.permissions import Action
-from web import get_evidence, get_incident_log, get_read_models
+from web import get_evidence, get_incident_log
 from web.pages.auth import allowed
 from web.pages.htmx import partial_wanted
 from web.pages.limits import TOO_LARGE
 from web.usecases.audit_trail import sealed_rows
 from web.usecases.bounds import MAX_POSITION
+from web.usecases.read_your_writes import fresh_read_models
 
 bp = Blueprint("auditor", __name__)
 
@@ -109,7 +110,7 @@ def audit_trail() -> ResponseReturnValue:
         start = form.depuis.data or 1
     else:
         status = 422
-    page = get_read_models().audit_events(after=start - 1, limit=TRAIL_PAGE)
+    page = fresh_read_models().audit_events(after=start - 1, limit=TRAIL_PAGE)
     items = page["items"]
     sealed = sealed_rows(items)
     rows = [_trail_row(item, sealed.get(item["position"])) for item in items]

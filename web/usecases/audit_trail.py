@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from incidents.evidence.ledger import ChainRow
-from web import get_evidence, get_read_models
+from web import get_evidence
+from web.usecases.read_your_writes import fresh_read_models
 
 
 def sealed_rows(items: list[dict[str, Any]]) -> dict[int, ChainRow]:
@@ -25,7 +26,7 @@ def sealed_rows(items: list[dict[str, Any]]) -> dict[int, ChainRow]:
 
 def audit_events(*, after: int, limit: int) -> dict[str, Any]:
     """Return the log after a position, each event with its leaf hash (hex)."""
-    page = get_read_models().audit_events(after=after, limit=limit)
+    page = fresh_read_models().audit_events(after=after, limit=limit)
     rows = sealed_rows(page["items"])
     items = []
     for item in page["items"]:

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from web import get_incident_log, get_read_models
+from web import get_incident_log
 from web.usecases import report_pdf, reports, spreadsheets
+from web.usecases.read_your_writes import fresh_read_models
 from web.usecases.reports import ReportScope
 
 SUMMARY_HEADER = ("key", "label", "value")
@@ -41,7 +42,7 @@ def incident_list(
     name = f"incidents.{kind}"
     shown = {key: value for key, value in filters.items() if key != "offices"}
     _record(person, name, shown, channel)
-    rows = spreadsheets.incident_rows(get_read_models().all_incidents(**filters))
+    rows = spreadsheets.incident_rows(fresh_read_models().all_incidents(**filters))
     return _made(name, kind, "incidents", spreadsheets.LIST_COLUMNS, rows)
 
 
@@ -65,7 +66,9 @@ def office_figures(
         "lang": language,
     }
     _record(person, f"summary.{kind}", parameters, channel)
-    summary = get_read_models().office_summary(office, from_=from_, to=to, as_of=as_of)
+    summary = fresh_read_models().office_summary(
+        office, from_=from_, to=to, as_of=as_of
+    )
     rows = spreadsheets.summary_rows(summary, language)
     return _made(f"summary-{office}.{kind}", kind, office, SUMMARY_HEADER, rows)
 
@@ -87,7 +90,7 @@ def report(
         figures = reports.report_figures(scope)
         body = report_pdf.pdf_bytes(figures, scope)
         return Download(name, report_pdf.PDF_TYPE, body)
-    summary = get_read_models().office_summary(
+    summary = fresh_read_models().office_summary(
         list(scope.offices), from_=scope.from_, to=scope.to, as_of=scope.as_of
     )
     rows = spreadsheets.summary_rows(summary, scope.language)

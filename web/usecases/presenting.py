@@ -13,7 +13,6 @@ from typing import Any
 from incidents.application import WriteResult
 from incidents.permissions import may_see_contact
 from web import get_incident_log
-from web.usecases.read_your_writes import wait_for_read_models
 
 _SHOWN = (
     "id",
@@ -83,8 +82,7 @@ def show(
 def written(
     user: dict[str, Any], result: WriteResult, warnings: list[dict[str, Any]]
 ) -> dict[str, Any]:
-    """Wait until the read models show a write; present the incident written."""
-    wait_for_read_models(result.position)
+    """Present the incident written (the next read waits for the read models)."""
     body = present(user, result.incident, result.position)
     body["warnings"] = warnings
     return body

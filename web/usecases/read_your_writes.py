@@ -1,22 +1,30 @@
-"""Wait for the read models to show the log: after a write, or for what was read.
+"""Let every read show the writes acknowledged before it (read-your-writes).
 
-A write is answered once the read models show it, so that the next read shows
-it too (read-your-writes). An incident read from the log is shown with the log
-position of its last event, as the read models know it: when they are behind,
-the request waits a little, then gives up with :class:`ReadModelsBehindError`.
+A write is answered as soon as its events are committed. A request that reads
+the read models first waits until they show the log as it was when it asked
+(:func:`fresh_read_models`): so a client that got a 201 sees its write in its
+next read, on any web process, and a write never waits for a projector
+(BENCHMARKS.md, "Issue 20"; ADR 0019). An incident read from the log is shown
+with the log position of its last event, as the read models know it: when they
+are behind, the request waits a little, then gives up with
+:class:`ReadModelsBehindError`.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import logging
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from flask import current_app
+from flask import current_app, g, has_request_context
 
 from web import get_incident_log, get_read_models
 from web.usecases.position_watch import PositionWatch
 
-# How long a request waits for the read models to show a write (read-your-writes)
+if TYPE_CHECKING:
+    from projections.queries import ReadModels
+
+# How long a request waits for the read models to show the log (read-your-writes)
 # or to catch up with an incident just read from the log.
 WAIT_SECONDS = 2.0
 # How often a web process looks at read models kept by another process
@@ -24,6 +32,7 @@ WAIT_SECONDS = 2.0
 POLL_SECONDS = 0.003
 # When to try again after the read models were found behind, in seconds.
 RETRY_AFTER_SECONDS = 1
+logger = logging.getLogger(__name__)
 
 
 class ReadModelsBehindError(Exception):
@@ -51,6 +60,28 @@ def wait_for_read_models(position: int) -> bool:
             PositionWatch(projector.position, interval=POLL_SECONDS),
         )
     return bool(watch.wait(position, timeout=WAIT_SECONDS))
+
+
+def fresh_read_models() -> ReadModels:
+    """Return the read models once they show the log as this request found it.
+
+    The log's head is read once per request, and waited for only when the read
+    models are behind it (after a write, a few milliseconds). Should they
+    still be behind after :data:`WAIT_SECONDS`, what they show is answered and
+    the lag logged: a read is never refused for it.
+    """
+    read_models = get_read_models()
+    if has_request_context() and not g.get("read_models_fresh", False):
+        g.read_models_fresh = True
+        head = get_incident_log().recorder.max_notification_id() or 0
+        if not wait_for_read_models(head):
+            logger.warning(
+                "The read models did not reach the log's head (position %d) "
+                "within %.1f s: answered with what they show.",
+                head,
+                WAIT_SECONDS,
+            )
+    return read_models
 
 
 def current_with_position(incident_id: UUID) -> tuple[dict[str, Any], int]:

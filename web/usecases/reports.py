@@ -20,7 +20,8 @@ from uuid import UUID
 
 from incidents.errors import InvalidInputError
 from projections.queries import paris_today
-from web import get_incident_log, get_read_models
+from web import get_incident_log
+from web.usecases.read_your_writes import fresh_read_models
 from web.usecases.rota import LONGEST_IMPACT_DAYS, presence_impact
 from web.usecases.weekly import weekly_counts
 
@@ -105,7 +106,7 @@ def year_before(from_: date, to: date) -> tuple[date, date]:
 
 def report_figures(scope: ReportScope) -> dict[str, Any]:
     """Return every figure of the report, as plain data."""
-    read_models = get_read_models()
+    read_models = fresh_read_models()
     offices, as_of = list(scope.offices), scope.as_of
 
     def summary(first: date, last: date) -> dict[str, Any]:

@@ -20,7 +20,8 @@ from incidents.errors import (
 )
 from incidents.permissions import Action, covers, is_allowed, visible_offices
 from projections.queries import paris_today
-from web import get_incident_log, get_read_models
+from web import get_incident_log
+from web.usecases.read_your_writes import fresh_read_models
 from web.usecases.scope import check_office_field
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -99,7 +100,7 @@ def presence_impact(
     if (last - first).days >= LONGEST_IMPACT_DAYS:
         raise InvalidInputError.field("from", "Give a range of a year at most.")
     log = get_incident_log()
-    return get_read_models().presence_impact(
+    return fresh_read_models().presence_impact(
         office,
         from_=first,
         to=last,

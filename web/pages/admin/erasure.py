@@ -28,7 +28,6 @@ from web.pages.admin.blueprint import bp
 from web.pages.admin.forms import mark_refused, reason_field, stripped
 from web.pages.auditor import incident_url, whole_incident_id
 from web.pages.auth import allowed, signed_in_person
-from web.usecases.read_your_writes import wait_for_read_models
 from web.usecases.scope import visible_incident
 
 
@@ -69,7 +68,7 @@ def erasure() -> ResponseReturnValue:
         form.version.data = incident["version"]
         return _erasure_page(form, incident, 200, confirming=True)
     try:
-        result = get_incident_log().erase_personal_data(
+        get_incident_log().erase_personal_data(
             incident_id,
             actor=current_user.name,
             reason=form.reason.data,
@@ -92,7 +91,6 @@ def erasure() -> ResponseReturnValue:
     except InvalidInputError as error:
         mark_refused(form, error)
         return _erasure_page(form, incident, 422)
-    wait_for_read_models(result.position)
     flash(
         _(
             "Coordonnées de l'usager effacées pour l'incident %(id)s : elles ne "

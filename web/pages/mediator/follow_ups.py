@@ -24,13 +24,13 @@ from incidents.errors import (
 )
 from incidents.permissions import Action, visible_offices
 from incidents.vocabulary import FollowUpStatus
-from web import get_incident_log, get_read_models
+from web import get_incident_log
 from web.pages.auth import allowed, safe_next, signed_in_person
 from web.pages.hints import flash_contact_hints
 from web.pages.mediator.blueprint import bp, incident_url
 from web.pages.mediator.fields import text_field
 from web.pages.mediator.submitting import VersionedForm, refusal_message, submit
-from web.usecases.read_your_writes import wait_for_read_models
+from web.usecases.read_your_writes import fresh_read_models
 from web.usecases.scope import visible_incident
 
 
@@ -48,7 +48,7 @@ class CancelFollowUpForm(VersionedForm):
 def my_follow_ups() -> ResponseReturnValue:
     """List the open follow-ups assigned to the signed-in person, overdue first."""
     offices = visible_offices(signed_in_person())
-    board = get_read_models().follow_up_board(
+    board = fresh_read_models().follow_up_board(
         offices=None if offices is None else sorted(offices)
     )
     # The board is ordered by due date, so the overdue ones come first.
@@ -80,13 +80,12 @@ def complete_follow_up(incident_id: UUID, follow_up_id: UUID) -> ResponseReturnV
     """Mark a follow-up as done, in one tap."""
     find_follow_up(incident_id, follow_up_id)
     try:
-        result = get_incident_log().complete_follow_up(
+        get_incident_log().complete_follow_up(
             incident_id, follow_up_id, actor=current_user.name
         )
     except (RuleViolationError, ConcurrentWriteError) as error:
         flash(refusal_message(error), "warning")
     else:
-        wait_for_read_models(result.position)
         flash(_("Suivi fait"), "success")
     return redirect(follow_ups_return(), 303)
 

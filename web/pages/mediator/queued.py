@@ -50,7 +50,6 @@ from web.pages.mediator.submitting import (
     refusal_message,
 )
 from web.pages.offline import field_errors, outbox_answer, person_waits
-from web.usecases.read_your_writes import wait_for_read_models
 from web.usecases.scope import visible_incident
 
 F = TypeVar("F", bound=Callable[..., ResponseReturnValue])
@@ -199,7 +198,6 @@ def kept_write(
         return outbox_answer(409, message=refusal_message(error))
     except InvalidInputError:
         return outbox_answer(422, message=str(NOT_ACCEPTED))
-    wait_for_read_models(result.position)
     if person_waits():
         flash(done, "success")
     return outbox_answer(

@@ -48,7 +48,6 @@ from web.pages.mediator.fields import (
     tiles_field,
 )
 from web.pages.mediator.submitting import NOT_ACCEPTED, NOT_POSSIBLE, Outcome
-from web.usecases.read_your_writes import wait_for_read_models
 from web.usecases.rota import current_shift
 
 # Parties described on the report form; the API takes more, the form two rows.
@@ -288,7 +287,6 @@ def store_report(
         return Outcome(303, stored=True)
     except InvalidInputError:
         return Outcome(422, str(NOT_ACCEPTED))
-    wait_for_read_models(result.position)
     if announce:
         flash(_("Incident enregistré"), "success")
     return Outcome(

@@ -28,7 +28,6 @@ from incidents.errors import (
     StaleVersionError,
 )
 from web import get_incident_log
-from web.usecases.read_your_writes import wait_for_read_models
 
 VERSION_DIGITS = 18  # Far more than any incident's version.
 
@@ -75,9 +74,7 @@ def submit(
     if not form.validate_on_submit():
         return Outcome(422)
     try:
-        result = command(
-            actor=current_user.name, expected_version=form.expected_version()
-        )
+        command(actor=current_user.name, expected_version=form.expected_version())
     except StaleVersionError as error:
         # Shown again with the version now stored: sending it again is a choice.
         current = get_incident_log().get_incident(incident["id"])
@@ -87,7 +84,6 @@ def submit(
         return Outcome(409, refusal_message(error))
     except InvalidInputError:
         return Outcome(422, str(NOT_ACCEPTED))
-    wait_for_read_models(result.position)
     return Outcome(303, stored=True)
 
 

@@ -47,7 +47,6 @@ from web.pages.officer.forms import (
     ReopenForm,
     to_minute,
 )
-from web.usecases.read_your_writes import wait_for_read_models
 from web.usecases.scope import visible_incident
 
 CHANGED_MEANWHILE = _l(
@@ -224,7 +223,7 @@ def act(incident_id: UUID, step: Step) -> ResponseReturnValue:
                 problem = str(INCOMPLETE_FORM)
         else:
             try:
-                result = step.command(
+                step.command(
                     get_incident_log(), incident_id, form, incident, current_user.name
                 )
             except StaleVersionError:
@@ -243,7 +242,6 @@ def act(incident_id: UUID, step: Step) -> ResponseReturnValue:
             except ConcurrentWriteError:
                 status, problem = 409, _("L'incident change en ce moment : réessayez.")
             else:
-                wait_for_read_models(result.position)
                 flash(str(step.done), "success")
                 _warn_about_contact_details(form)
                 return redirect(url_for(".incident", incident_id=incident_id), 303)

@@ -10,11 +10,11 @@ from wtforms import BooleanField, SelectField
 
 from incidents.permissions import Action
 from projections.queries import paris_today
-from web import get_read_models
 from web.pages.auth import allowed, signed_in_person
 from web.pages.home import covered_offices
 from web.pages.officer.blueprint import bp, render_filtered
 from web.pages.officer.filters import FilterForm, office_choices, with_all
+from web.usecases.read_your_writes import fresh_read_models
 from web.usecases.scope import readable_offices
 
 
@@ -36,7 +36,7 @@ def follow_up_board() -> ResponseReturnValue:
         )
     office = form.office.data or None
     today = paris_today()
-    board = get_read_models().follow_up_board(
+    board = fresh_read_models().follow_up_board(
         offices=readable_offices(signed_in_person(), office),
         office=office,
         overdue_only=form.overdue.data,

@@ -16,13 +16,13 @@ from wtforms import SelectField
 from incidents.permissions import Action
 from incidents.vocabulary import Outcome, Severity
 from projections.queries import paris_today
-from web import get_read_models
 from web.pages.auth import allowed, signed_in_person
 from web.pages.home import chosen_office, covered_offices
 from web.pages.officer.blueprint import attachment, bp, render_filtered
 from web.pages.officer.filters import AsOfFields, day_field, office_choices, valid_range
 from web.usecases import charts, downloads
 from web.usecases.labels import label
+from web.usecases.read_your_writes import fresh_read_models
 from web.usecases.reports import last_month, report_scope
 from web.usecases.rota import presence_impact
 from web.usecases.weekly import Week, weekly_chart, weekly_counts
@@ -112,7 +112,7 @@ def dashboard() -> ResponseReturnValue:
     as_of = form.instant()
     form.show_instant(as_of)
     office = form.office.data
-    read_models = get_read_models()
+    read_models = fresh_read_models()
     summary = read_models.office_summary(office, from_=from_, to=to, as_of=as_of)
     weeks = weekly_counts(read_models, office, from_, to, as_of)
     comparison = (

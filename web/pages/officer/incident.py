@@ -12,13 +12,17 @@ from flask.typing import ResponseReturnValue
 
 from incidents.permissions import Action
 from projections.queries import paris_today
-from web import get_incident_log, get_read_models
+from web import get_incident_log
 from web.pages.auth import allowed, signed_in_person
 from web.pages.officer.actions import action_forms
 from web.pages.officer.blueprint import bp
 from web.pages.officer.filters import AsOfFields
 from web.usecases.presenting import show
-from web.usecases.read_your_writes import current_with_position, position_of_version
+from web.usecases.read_your_writes import (
+    current_with_position,
+    fresh_read_models,
+    position_of_version,
+)
 from web.usecases.scope import visible_incident
 
 
@@ -30,7 +34,7 @@ def incident(incident_id: UUID) -> ResponseReturnValue:
     visible_incident(user, incident_id)
     shown, position = current_with_position(incident_id)
     latest = shown["version"]
-    read_models = get_read_models()
+    read_models = fresh_read_models()
     timeline = read_models.incident_timeline(incident_id)
     form = AsOfFields(formdata=request.args)
     status = 200
@@ -56,7 +60,7 @@ def incident(incident_id: UUID) -> ResponseReturnValue:
         position = position_of_version(incident_id, version)
         timeline = [
             item
-            for item in get_read_models().incident_timeline(incident_id)
+            for item in fresh_read_models().incident_timeline(incident_id)
             if item["version"] <= version
         ]
     # A HEAD request shows nothing, so it records no disclosure.

@@ -12,7 +12,6 @@ from wtforms import IntegerField, SelectField
 from wtforms.validators import NumberRange, Optional
 
 from incidents.permissions import Action
-from web import get_read_models
 from web.pages.auth import allowed, signed_in_person
 from web.pages.home import covered_offices
 from web.pages.officer.blueprint import attachment, bp, page_links, render_filtered
@@ -26,6 +25,7 @@ from web.pages.officer.filters import (
 from web.usecases import downloads
 from web.usecases.bounds import MAX_PAGE
 from web.usecases.labels import choices
+from web.usecases.read_your_writes import fresh_read_models
 from web.usecases.scope import readable_offices
 
 LIST_PAGE_SIZE = 25
@@ -83,7 +83,7 @@ def incidents() -> ResponseReturnValue:
             422,
             **context,
         )
-    found = get_read_models().list_incidents(
+    found = fresh_read_models().list_incidents(
         **filters(form), page=form.page.data or 1, page_size=LIST_PAGE_SIZE
     )
     arguments: dict[str, Any] = {

@@ -11,12 +11,12 @@ from wtforms import IntegerField, SelectField
 from wtforms.validators import NumberRange, Optional
 
 from incidents.permissions import Action
-from web import get_read_models
 from web.pages.auth import allowed
 from web.pages.home import chosen_office, covered_offices
 from web.pages.officer.blueprint import bp, page_links, render_filtered
 from web.pages.officer.filters import AsOfFields, day_field, office_choices, valid_range
 from web.usecases.bounds import MAX_PAGE
+from web.usecases.read_your_writes import fresh_read_models
 
 TIMELINE_PAGE_SIZE = 50
 
@@ -49,7 +49,7 @@ def office_timeline() -> ResponseReturnValue:
         )
     as_of = form.instant()
     form.show_instant(as_of)
-    found = get_read_models().office_timeline(
+    found = fresh_read_models().office_timeline(
         form.office.data,
         from_=form.from_.data,
         to=form.to.data,
