@@ -123,7 +123,7 @@ class GroupCommit(AggregateRecorder):
     def _commit(self, batch: list[_Save]) -> None:
         try:
             if len(batch) == 1:
-                self._alone(batch[0])
+                self._one_by_one(batch)
                 return
             events = [event for save in batch for event in save.events]
             self.transactions += 1
@@ -133,8 +133,7 @@ class GroupCommit(AggregateRecorder):
                 self._refuse_all(batch, error)
                 return
             except Exception:  # Each save is retried alone, below.
-                for save in batch:
-                    self._alone(save)
+                self._one_by_one(batch)
                 return
             self.saves += len(batch)
             start = 0
@@ -151,29 +150,42 @@ class GroupCommit(AggregateRecorder):
                     save.error = AbandonedSaveError("The save was not tried.")
                     save.done = True
 
-    def _alone(self, save: _Save) -> None:
-        self.transactions += 1
-        self.saves += 1
-        try:
-            save.positions = self.recorder.insert_events(save.events)
-        except OPERATIONAL_ERRORS as error:
-            self._refuse_all([save], error)
-            return
-        except Exception as error:  # The save's own answer.
-            save.error = error
-        save.done = True
+    def _one_by_one(self, batch: list[_Save]) -> None:
+        """Insert each save alone, until the database stops answering."""
+        for number, save in enumerate(batch):
+            self.transactions += 1
+            self.saves += 1
+            try:
+                save.positions = self.recorder.insert_events(save.events)
+            except OPERATIONAL_ERRORS as error:
+                self._refuse_all(batch[number:], error)
+                return
+            except Exception as error:  # The save's own answer.
+                save.error = error
+            save.done = True
 
     def _refuse_all(self, batch: list[_Save], error: BaseException) -> None:
-        """Answer a batch, and every save queued behind it, with the database's refusal.
+        """Answer saves, and every save queued behind them, with the database's refusal.
 
         The recorder already tried again for about 2 s: trying each save alone,
         then each queued batch, would make the last one wait that long again
         and again. They are answered at once (503: send again), and the next
-        save tries the database afresh.
+        save tries the database afresh. Each gets an error of its own (raised
+        in its own thread), caused by the one the database gave.
         """
         with self._queue_lock:
             waiting = self._queue[:]
             del self._queue[:]
         for save in [*batch, *waiting]:
-            save.error = error
+            save.error = _copy_of(error)
             save.done = True
+
+
+def _copy_of(error: BaseException) -> BaseException:
+    """Return an error like ``error`` (same type and message), caused by it."""
+    try:
+        copy = type(error)(*error.args)
+    except Exception:  # A type that will not be built again: share it.
+        return error
+    copy.__cause__ = error
+    return copy

@@ -94,7 +94,7 @@ class Projector(LogFollower):
                 "The read models were made by another version: replacing them "
                 "with read models rebuilt from the first event."
             )
-            self.drop(self.make_live(self.new_generation()))
+            self.drop(self.make_live(self.new_generation(), even_behind=True))
             return
         with self.database.changing_schema() as cursor:
             create_pointer(cursor, self.database)
@@ -157,16 +157,42 @@ class Projector(LogFollower):
             tables.create_indexes(cursor)
         self.database.analyse([tables.name(table) for table in COLUMNS])
 
-    def make_live(self, tables: Tables) -> Tables:
-        """Point readers at another generation; return the one they used before."""
+    def make_live(self, tables: Tables, *, even_behind: bool = False) -> Tables:
+        """Point readers at another generation; return the one they used before.
+
+        A generation behind the live one is first brought up to its position,
+        in the swap's own transaction (which holds back the live projector):
+        the live position never goes back, so a position once seen reached
+        stays reached (:meth:`wait` relies on it). Only ``even_behind`` swaps in
+        read models as they are, to replace another version's, which nobody can
+        read anyway.
+        """
         with self.database.swapping() as cursor:
             previous = self.live_tables(cursor, lock="UPDATE")
+            if not even_behind:
+                self._apply_until(cursor, tables, self._position(cursor, previous))
             cursor.execute(
                 f"UPDATE {self.database.table(POINTER_TABLE)} "
                 "SET generation = ? WHERE name = 'live'",
                 (tables.generation,),
             )
         return previous
+
+    def _apply_until(self, cursor: Cursor, tables: Tables, stop: int) -> None:
+        """Apply to a generation, in this transaction, the events up to ``stop``."""
+        position = self._position(cursor, tables)
+        while position < stop:
+            notifications = self.database.notifications(
+                self.log, position + 1, self.batch_size, stop=stop
+            )
+            if not notifications:
+                break
+            apply_facts(cursor, tables, read_facts(self.log.mapper, notifications))
+            position = notifications[-1].id
+            cursor.execute(
+                f"UPDATE {tables.name('tracking')} SET position = ? WHERE name = ?",
+                (position, TRACKING_NAME),
+            )
 
     def drop(self, tables: Tables) -> None:
         """Drop a generation that is no longer live."""

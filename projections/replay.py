@@ -87,6 +87,9 @@ def rebuild(
     except BaseException:
         projector.drop(tables)
         raise
+    # Events saved while it was built are in the live read models only: most
+    # are applied here, the last ones in the swap itself (never backwards).
+    events += projector.catch_up(tables, stop=projector.position())
     previous = projector.make_live(tables)
     # Events saved during the swap are applied by whoever follows the log; apply
     # them here too, so that the command leaves the read models at the head.

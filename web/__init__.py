@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g, has_request_context
 
 from incidents.application import IncidentLog
 from incidents.bootstrap import open_incident_log
@@ -53,6 +53,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     log.dummy_password_hash()
     projector = Projector(log)
     app.extensions["read_models"] = ReadModels(projector)
+    # A request that reads the read models after a write of its own waits for
+    # that write too (web/usecases/read_your_writes.py).
+    if _written_in_request not in log.save_listeners:
+        log.save_listeners.append(_written_in_request)
     if app.config.get("FOLLOW_LOG", True) and log.read_only_reason is None:
         # The embedded default: read models follow the log in this process.
         projector.start()
@@ -85,6 +89,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     init_pages(app)
     return app
+
+
+def _written_in_request(position: int) -> None:
+    """Make the request that saved wait again before it reads the read models."""
+    if has_request_context():
+        g.pop("read_models_fresh", None)
 
 
 def get_evidence() -> Evidence:

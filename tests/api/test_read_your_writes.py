@@ -104,3 +104,60 @@ def test_read_models_still_behind_after_the_wait_are_answered_and_logged(
     assert listed.status_code == 200
     assert listed.get_json()["total"] == 0
     assert "did not reach the log's head" in caplog.text
+
+
+def counted_waits(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Count the waits for the log's head, each still made."""
+    waits: list[int] = []
+    wait = web.usecases.read_your_writes.wait_for_read_models
+
+    def counted(position: int) -> bool:
+        waits.append(position)
+        return wait(position)
+
+    monkeypatch.setattr(web.usecases.read_your_writes, "wait_for_read_models", counted)
+    return waits
+
+
+def test_reads_do_not_wait_again_while_the_read_models_stay_stuck(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(web.usecases.read_your_writes, "WAIT_SECONDS", 0.1)
+    waits = counted_waits(monkeypatch)
+    projector = api.app.extensions["read_models"].projector
+    projector.stop()
+    api.post("/incidents", report_body())
+
+    for _ in range(3):
+        assert api.get("/incidents").status_code == 200
+    assert len(waits) == 1  # the first read waited and gave up; not the others
+
+    projector.catch_up()  # they move: reads wait for the head again
+    assert api.get("/incidents").get_json()["total"] == 1
+    assert len(waits) == 2
+
+
+def test_a_store_opened_to_read_only_makes_no_read_wait(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    waits = counted_waits(monkeypatch)
+    api.log.read_only("the disk is full")
+
+    assert api.get("/incidents").status_code == 200
+    assert waits == []
+
+
+def test_a_read_after_a_write_in_the_same_request_waits_for_it(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    waits = counted_waits(monkeypatch)
+    with api.app.test_request_context("/"):
+        web.usecases.read_your_writes.fresh_read_models()
+        web.usecases.read_your_writes.fresh_read_models()
+        assert len(waits) == 1  # once a request
+        written = api.log.report_incident(actor="mediator", **report_body())
+        read_models = web.usecases.read_your_writes.fresh_read_models()
+
+        assert len(waits) == 2
+        assert waits[-1] >= written.position
+        assert read_models.get_incident_summary(written.incident["id"]) is not None

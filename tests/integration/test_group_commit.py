@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
-from eventsourcing.persistence import OperationalError
+from eventsourcing.persistence import IntegrityError, OperationalError
 
 from incidents.application import IncidentLog
 from incidents.errors import ReportConflictError, StorageUnavailableError
@@ -159,33 +159,64 @@ def test_a_batch_with_one_report_that_cannot_be_stored_answers_each_alone(
     assert verified.position == log.recorder.max_notification_id()
 
 
-def test_a_database_that_does_not_answer_refuses_the_batch_and_its_queue_at_once(
-    durable_database_url: str, make_log: OpenLog, monkeypatch: Any
-):
-    log = make_log(durable_database_url)
+def _five_saves_meeting(
+    log: IncidentLog, monkeypatch: Any, answers: list[Exception]
+) -> tuple[list[int], list[Any], list[Any]]:
+    """Queue five reports as one batch, the recorder raising ``answers`` in turn.
+
+    Return the sizes of the inserts tried, the results and the errors.
+    """
     recorder = log.group_commit.recorder
     calls: list[int] = []
 
     def unanswered(events: Any, **kwargs: Any) -> Any:
         calls.append(len(events))
         time.sleep(0.3)  # the recorder's own attempts, shortened
-        raise OperationalError("server closed the connection unexpectedly")
+        raise answers[min(len(calls), len(answers)) - 1]
 
     monkeypatch.setattr(recorder, "insert_events", unanswered)
-    head = log.recorder.max_notification_id()
     with log.group_commit.paused():
         threads, results, errors = _in_threads(*(lambda: _report(log),) * 5)
         _wait_until(lambda: log.group_commit.waiting() == 5)
     for thread in threads:
         thread.join(60)
+    monkeypatch.undo()
+    return calls, results, errors
+
+
+def test_a_database_that_does_not_answer_refuses_the_batch_and_its_queue_at_once(
+    durable_database_url: str, make_log: OpenLog, monkeypatch: Any
+):
+    log = make_log(durable_database_url)
+    head = log.recorder.max_notification_id()
+    down = OperationalError("server closed the connection unexpectedly")
+
+    calls, results, errors = _five_saves_meeting(log, monkeypatch, [down])
 
     # One try for all five: not one more per report, each 0.3 s in turn.
     assert calls == [5]
     assert results == []
     assert [type(error) for error in errors] == [StorageUnavailableError] * 5
+    # Each thread raised an error of its own, caused by the database's.
+    assert len({id(error) for error in errors}) == 5
     assert log.recorder.max_notification_id() == head
-    monkeypatch.undo()
     assert _report(log).created  # the next save tries the database afresh
+
+
+def test_once_the_database_stops_answering_a_batch_tried_one_by_one_stops_too(
+    durable_database_url: str, make_log: OpenLog, monkeypatch: Any
+):
+    log = make_log(durable_database_url)
+    conflict = IntegrityError("a report of this id is already stored")
+    down = OperationalError("server closed the connection unexpectedly")
+
+    calls, results, errors = _five_saves_meeting(log, monkeypatch, [conflict, down])
+
+    # The batch, then the first save alone: the four others are not tried.
+    assert calls == [5, 1]
+    assert results == []
+    assert [type(error) for error in errors] == [StorageUnavailableError] * 5
+    assert log.group_commit.waiting() == 0
 
 
 def test_the_same_report_twice_in_one_batch_is_stored_once(

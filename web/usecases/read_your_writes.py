@@ -65,23 +65,41 @@ def wait_for_read_models(position: int) -> bool:
 def fresh_read_models() -> ReadModels:
     """Return the read models once they show the log as this request found it.
 
-    The log's head is read once per request, and waited for only when the read
-    models are behind it (after a write, a few milliseconds). Should they
-    still be behind after :data:`WAIT_SECONDS`, what they show is answered and
-    the lag logged: a read is never refused for it.
+    The log's head is read once per request (again after a write made in it),
+    and waited for only when the read models are behind it (after a write, a
+    few milliseconds). Should they still be behind after :data:`WAIT_SECONDS`,
+    what they show is answered and the lag logged: a read is never refused for
+    it. While they stay stuck where a wait gave up (the projector stopped or
+    failing, a store opened to read only), later reads do not wait again.
     """
     read_models = get_read_models()
     if has_request_context() and not g.get("read_models_fresh", False):
         g.read_models_fresh = True
-        head = get_incident_log().recorder.max_notification_id() or 0
-        if not wait_for_read_models(head):
-            logger.warning(
-                "The read models did not reach the log's head (position %d) "
-                "within %.1f s: answered with what they show.",
-                head,
-                WAIT_SECONDS,
-            )
+        _wait_for_the_head(read_models)
     return read_models
+
+
+def _wait_for_the_head(read_models: ReadModels) -> None:
+    log = get_incident_log()
+    if log.read_only_reason is not None:
+        return  # Nothing is written: nothing to wait for.
+    head = log.recorder.max_notification_id() or 0
+    stalled = current_app.extensions.get("read_models_stalled")
+    if stalled is not None:
+        if read_models.projector.position() == stalled:
+            return  # Still where the last wait gave up: do not wait again.
+        current_app.extensions.pop("read_models_stalled", None)
+    if not wait_for_read_models(head):
+        position = read_models.projector.position()
+        current_app.extensions["read_models_stalled"] = position
+        logger.warning(
+            "The read models did not reach the log's head (position %d, they "
+            "are at %d) within %.1f s: answered with what they show, without "
+            "waiting again until they move.",
+            head,
+            position,
+            WAIT_SECONDS,
+        )
 
 
 def current_with_position(incident_id: UUID) -> tuple[dict[str, Any], int]:
