@@ -6,13 +6,12 @@ from typing import Any
 from uuid import UUID
 
 from incidents.permissions import Action
-from web import get_incident_log, get_notifier, get_read_models
+from web import get_incident_log, get_notifier
 from web.api import schemas
 from web.api.auth import authorized, current_user
 from web.api.blueprint import Blueprint
 from web.usecases.mail_settings import KEEP, change_mail_settings
 from web.usecases.notifications import UNSENT, unsent_notifications
-from web.usecases.read_your_writes import WAIT_SECONDS
 
 blp = Blueprint(
     "admin",
@@ -38,7 +37,6 @@ def register_user(args: dict[str, Any]) -> dict[str, Any]:
         email=args.get("email") or None,
         language=args.get("language"),
     )
-    shown()
     return user
 
 
@@ -57,7 +55,6 @@ def change_user(args: dict[str, Any], name: str) -> dict[str, Any]:
         email=args["email"] or None if "email" in args else KEEP,
         language=args.get("language", KEEP),
     )
-    shown()
     return user
 
 
@@ -85,7 +82,6 @@ def issue_token(args: dict[str, Any], name: str) -> dict[str, Any]:
         (token["label"] for token in user["tokens"] if token["id"] == issued.token_id),
         "",
     )
-    shown()
     return {"id": issued.token_id, "token": issued.token, "label": label, "user": user}
 
 
@@ -98,7 +94,6 @@ def revoke_token(args: dict[str, Any], name: str, token_id: UUID) -> dict[str, A
     user = get_incident_log().revoke_token(
         name, token_id, actor=current_user()["name"], reason=args["reason"]
     )
-    shown()
     return user
 
 
@@ -111,7 +106,6 @@ def deactivate_user(args: dict[str, Any], name: str) -> dict[str, Any]:
     user = get_incident_log().deactivate_user(
         name, actor=current_user()["name"], reason=args["reason"]
     )
-    shown()
     return user
 
 
@@ -129,9 +123,3 @@ def list_unsent_notifications(args: dict[str, Any]) -> dict[str, Any]:
         page_size=args["page_size"],
     )
     return {**found, "page": args["page"], "page_size": args["page_size"]}
-
-
-def shown() -> None:
-    """Wait until the audit trail shows the change just saved."""
-    head = get_incident_log().recorder.max_notification_id() or 0
-    get_read_models().projector.wait(head, timeout=WAIT_SECONDS)

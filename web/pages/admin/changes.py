@@ -1,8 +1,8 @@
 """Run one change to a person, or show their page again with why not.
 
 A refused form is shown again with its messages (422 for bad input, 409 when
-the state forbids it) and nothing is changed. Each change is waited for until
-the audit trail shows it.
+the state forbids it) and nothing is changed. The audit trail shows a change
+to whoever reads it next (ADR 0019).
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ from web.pages.admin.forms import (
     TokenForm,
     mark_refused,
 )
-from web.usecases.read_your_writes import wait_for_read_models
 
 
 def change_person(
@@ -55,7 +54,6 @@ def change_person(
     except InvalidInputError as error:
         mark_refused(form, error)
         return person_page(name, 422, revoked=revoked, **{FORM_OF_FIELD[field]: form})
-    wait_for_trail()
     flash(done, "success")
     return redirect(url_for(".person", name=name), 303)
 
@@ -126,12 +124,6 @@ FORM_OF_FIELD = {
     "token_label": "token_form",
     "revocation_reason": "revocation_form",
 }
-
-
-def wait_for_trail() -> None:
-    """Wait until the audit trail shows the change just saved to a person."""
-    head = get_incident_log().recorder.max_notification_id() or 0
-    wait_for_read_models(head)
 
 
 def person_summary(user: dict[str, Any]) -> dict[str, Any]:

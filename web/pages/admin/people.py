@@ -15,7 +15,6 @@ from web.pages.admin.changes import (
     change_person,
     person_page,
     person_summary,
-    wait_for_trail,
 )
 from web.pages.admin.forms import (
     AddPersonForm,
@@ -54,7 +53,6 @@ def people() -> ResponseReturnValue:
             except InvalidInputError as error:
                 mark_refused(form, error)
             else:
-                wait_for_trail()
                 flash(_("Le compte %(name)s est créé.", name=form.name.data), "success")
                 return redirect(url_for(".person", name=form.name.data), 303)
     return render_template(

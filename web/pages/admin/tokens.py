@@ -23,7 +23,6 @@ from web.pages.admin.changes import (
     person_page,
     person_summary,
     refuse,
-    wait_for_trail,
 )
 from web.pages.admin.forms import RevocationForm, TokenForm, mark_refused
 from web.pages.auth import allowed
@@ -48,7 +47,6 @@ def issue_token(name: str) -> ResponseReturnValue:
     except InvalidInputError as error:
         mark_refused(form, error)
         return person_page(name, 422, token_form=form)
-    wait_for_trail()
     return render_template(
         "pages/admin/token_issued.html",
         person=person_summary(log.get_user(name)),
