@@ -60,6 +60,13 @@ def bench(tmp_path: Path, *args: str, **extra: str) -> subprocess.CompletedProce
     )
 
 
+def printed(ran: subprocess.CompletedProcess) -> dict:
+    """Return the JSON the command printed; without any, fail with what it said."""
+    assert ran.stdout.strip(), f"exit {ran.returncode}, nothing printed:\n{ran.stderr}"
+    result: dict = json.loads(ran.stdout)
+    return result
+
+
 def assert_exit_code_tells_targets(ran: subprocess.CompletedProcess, figures: dict):
     missed = [name for name, judged in figures["targets"].items() if not judged["met"]]
     if missed:
@@ -92,7 +99,7 @@ def check_figures(figures: dict, backend: str) -> None:
 def test_bench_prints_every_named_ratio_as_a_number_for_sqlite(tmp_path):
     ran = bench(tmp_path, "--json", "--backend", "sqlite")
 
-    result = json.loads(ran.stdout)
+    result = printed(ran)
     assert_exit_code_tells_targets(ran, result["sqlite"])
     assert result["machine"]["cpus"] >= 1
     assert "postgresql" not in result
@@ -118,7 +125,7 @@ def test_bench_prints_every_named_ratio_as_a_number_for_postgresql(
         INCIDENTS_BENCH_POSTGRES_URL=server,
     )
 
-    result = json.loads(ran.stdout)
+    result = printed(ran)
     assert_exit_code_tells_targets(ran, result["postgresql"])
     assert result["machine"]["postgresql"]
     check_figures(result["postgresql"], "postgresql")
@@ -139,7 +146,7 @@ def test_bench_national_writes_histories_of_400_offices_and_extrapolates(tmp_pat
         check=False,
     )
 
-    result = json.loads(ran.stdout)
+    result = printed(ran)
     figures = result["sqlite"]
     assert_exit_code_tells_targets(ran, figures)
     assert figures["offices"] == 400
