@@ -500,6 +500,8 @@ def test_a_report_whose_id_is_taken_is_shown_refused_never_done(
     assert incident_id == taken
     log_de_escalation(page)
     schedule_follow_up(page, FOLLOW_UP_NOTE)
+    pending_count(page).to_have_text("3")
+    expect(page.locator("#outbox-items li").last).to_contain_text("Pas de réseau")
 
     page.context.set_offline(False)
     page.evaluate("window.dispatchEvent(new Event('online'))")
@@ -547,6 +549,10 @@ def test_a_kept_follow_up_refused_by_the_server_stays_with_its_message(
 
     schedule_follow_up(page, FOLLOW_UP_NOTE)
     pending_count(page).to_have_text("1")
+    # The page's own try, made while the mediator waits, has found no network.
+    # Back online before it ends, the server's refusal would be shown on the
+    # form (the person is still there) rather than kept in the list.
+    expect(page.locator("#outbox-items li").last).to_contain_text("Pas de réseau")
     page.context.set_offline(False)
     page.evaluate("window.dispatchEvent(new Event('online'))")
 

@@ -131,8 +131,11 @@ async function sendOne(item, state) {
 async function round(person, now) {
   const items = await itemsOf(person);
   const pending = items.filter((item) => item.state === "pending");
+  // What this round itself had answered, by seq (the page that kept an item
+  // tells the waiting person only of its own try's answer).
+  const answered = new Map();
   if (pending.length === 0) {
-    return { sent: 0, waiting: null };
+    return { sent: 0, waiting: null, answered };
   }
   // Known to be offline: no request at all (it could only fail).
   const given = navigator.onLine ? await token() : { waiting: WAITING.offline };
@@ -164,13 +167,16 @@ async function round(person, now) {
       continue;
     }
     const [after] = (await itemsOf(person)).filter((i) => i.seq === item.seq);
+    if (after) {
+      answered.set(item.seq, after);
+    }
     if (after && after.state === "done") {
       sent += 1;
     } else if (item.kind === "report") {
       unsent.add(item.incident);
     }
   }
-  return { sent, waiting };
+  return { sent, waiting, answered };
 }
 
 // Send what the person's outbox holds; `now`: the seq of an item the person

@@ -146,9 +146,10 @@ async function keep(item) {
   });
   await render();
   askForSync();
-  await send(seq);
-  const [after] = (await itemsOf(person)).filter((one) => one.seq === seq);
-  return after;
+  const result = await send(seq);
+  // Only this page's own try counts as answered while the person waits: an
+  // answer another tab or the service worker got meanwhile stays in the list.
+  return result.answered.get(seq) || null;
 }
 
 // --- the report form ----------------------------------------------------------
