@@ -57,8 +57,11 @@ typecheck: install-dev
 
 # Every check. PostgreSQL tests run when a server is reachable or can be started
 # here; INCIDENTS_REQUIRE_POSTGRES=1 (set by .ci/run) turns its absence into a failure.
+# The tests run in one process per core (pytest-xdist); WORKERS=0 runs them in
+# this one, in order.
+WORKERS ?= auto
 test: lint typecheck
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(WORKERS)
 	$(MAKE) test-any-hour
 
 # The date-dependent tests again, at the hours when the day in Paris is not the
@@ -69,9 +72,9 @@ AT_ANY_HOUR_TESTS := tests/unit tests/api/test_incidents.py \
 	tests/pages/test_officer_pages.py
 test-any-hour: install-dev
 	TZ=Pacific/Kiritimati INCIDENTS_TEST_CLOCK=2026-12-06T23:30:00+00:00 \
-		$(BIN)/python -m pytest -q -p no:cacheprovider $(AT_ANY_HOUR_TESTS)
+		$(BIN)/python -m pytest -q -p no:cacheprovider -n $(WORKERS) $(AT_ANY_HOUR_TESTS)
 	TZ=America/Los_Angeles INCIDENTS_TEST_CLOCK=2027-06-30T22:30:00+00:00 \
-		$(BIN)/python -m pytest -q -p no:cacheprovider $(AT_ANY_HOUR_TESTS)
+		$(BIN)/python -m pytest -q -p no:cacheprovider -n $(WORKERS) $(AT_ANY_HOUR_TESTS)
 
 unit: install-dev
 	$(BIN)/python -m pytest tests/unit
