@@ -57,6 +57,32 @@ def test_a_read_goes_on_while_a_writer_waits_for_its_turn(tmp_path: Path) -> Non
         log.close()
 
 
+def test_readers_leave_one_connection_for_the_writer(tmp_path: Path) -> None:
+    # More reading threads than connections: the writer still gets one at once.
+    pool = ReadersPassPool(
+        db_name=str(tmp_path / "busy.sqlite"), pool_size=2, max_overflow=0
+    )
+    readers = []
+    try:
+        for _ in range(2):  # Capacity 2 (no overflow): one connection for readers.
+            readers.append(pool.get_connection(timeout=0.5, is_writer=False))
+    except ConnectionUnavailableError:
+        pass
+    try:
+        assert len(readers) == 1
+        writer = pool.get_connection(timeout=0.5, is_writer=True)
+        pool.put_connection(writer)
+        pool.put_connection(readers.pop())
+        # The slot is given back with the connection.
+        again = pool.get_connection(timeout=0.5, is_writer=False)
+        pool.put_connection(again)
+        assert pool._num_readers == 0
+    finally:
+        for reader in readers:
+            pool.put_connection(reader)
+        pool.close()
+
+
 def test_the_librarys_pool_made_that_read_wait(tmp_path: Path) -> None:
     # What the pool above changes: without it, the read times out.
     pool = SQLiteConnectionPool(db_name=str(tmp_path / "plain.sqlite"))
