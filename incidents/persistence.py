@@ -69,17 +69,17 @@ LIBPQ_PARAMETERS = frozenset(
 # answer gives up after this many seconds (libpq would wait for the network).
 DEFAULT_CONNECT_TIMEOUT = "2"
 # And a server that vanishes without closing its connections (a host down, the
-# network cut) is noticed without waiting for the system's TCP timeouts (about
-# 15 minutes): a connection waiting for an answer it no longer gets breaks
-# within about 4 s (keep-alives, which its kernel answers while a long query
-# runs), and data it does not take within 30 s breaks the connection. Not less:
-# Linux counts that time also while a live server does not read, as when a
-# large write waits behind another writer's lock on the events table (2 s cut
-# such writes; tests/integration/test_postgres_waits.py). Each gives way to the
-# URL's own.
+# network cut) is noticed within about 10 s, not after the system's TCP timeouts
+# (about 15 minutes): keep-alives probe a connection after 2 s of silence, and
+# once tcp_user_timeout is set, Linux drops the connection when the server has
+# acknowledged nothing for that long. Its kernel acknowledges the probes while a
+# long query runs. Not 2 s: Linux also counts the time a live server does not
+# read, as when a large write waits behind another writer's lock on the events
+# table, and 2 s cut such writes (tests/integration/test_postgres_waits.py).
+# Each gives way to the URL's own.
 DEFAULT_CONNECTION_PARAMETERS = {
     "connect_timeout": DEFAULT_CONNECT_TIMEOUT,
-    "tcp_user_timeout": "30000",
+    "tcp_user_timeout": "10000",
     "keepalives": "1",
     "keepalives_idle": "2",
     "keepalives_interval": "1",

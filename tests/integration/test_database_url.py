@@ -21,7 +21,7 @@ def test_libpq_parameters_are_kept_with_bounded_waits():
         "sslmode": "verify-full",
         "sslrootcert": "/etc/ssl/db.pem",
         "connect_timeout": "2",
-        "tcp_user_timeout": "30000",
+        "tcp_user_timeout": "10000",
         "keepalives": "1",
         "keepalives_idle": "2",
         "keepalives_interval": "1",
@@ -69,7 +69,7 @@ def test_the_parameters_reach_every_connection(postgres_url: str, make_log: Open
     assert next(iter(named.values())) == "incidents-test"
     # The bounded waits, which libpq keeps on the client's side.
     assert given["connect_timeout"] == "2"
-    assert given["tcp_user_timeout"] == "30000"
+    assert given["tcp_user_timeout"] == "10000"
     assert given["keepalives_idle"] == "2"
 
 

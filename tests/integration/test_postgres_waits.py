@@ -62,16 +62,14 @@ def test_a_large_write_waiting_for_the_table_lock_is_stored_at_the_first_try(
         other.execute(sql.SQL("LOCK TABLE {} IN EXCLUSIVE MODE").format(table))
         before = pool.get_stats()
         writer = threading.Thread(target=save)
-        started = time.monotonic()
         writer.start()
         time.sleep(LOCK_HELD_SECONDS)
+        assert writer.is_alive()  # Still waiting for the lock, its data sent.
         other.execute("COMMIT")
         writer.join(timeout=60)
-    waited = time.monotonic() - started
 
     assert not writer.is_alive()
     assert errors == []
-    assert waited >= LOCK_HELD_SECONDS
     stats = pool.get_stats()
     for broken in ("connections_lost", "returns_bad"):
         assert stats.get(broken, 0) == before.get(broken, 0), stats
