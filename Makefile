@@ -57,11 +57,13 @@ typecheck: install-dev
 
 # Every check. PostgreSQL tests run when a server is reachable or can be started
 # here; INCIDENTS_REQUIRE_POSTGRES=1 (set by .ci/run) turns its absence into a failure.
-# The tests run in one process per core (pytest-xdist); WORKERS=0 runs them in
-# this one, in order.
+# The tests run in one process per core (pytest-xdist, 4 at most: each holds
+# PostgreSQL connections); WORKERS=0 runs them in this one. Those that hold a
+# time limit (marked serial) run after the others, alone.
 WORKERS ?= auto
 test: lint typecheck
-	$(BIN)/python -m pytest -n $(WORKERS)
+	$(BIN)/python -m pytest -n $(WORKERS) --maxprocesses 4 -m "not serial"
+	$(BIN)/python -m pytest -m serial
 	$(MAKE) test-any-hour
 
 # The date-dependent tests again, at the hours when the day in Paris is not the
@@ -72,9 +74,11 @@ AT_ANY_HOUR_TESTS := tests/unit tests/api/test_incidents.py \
 	tests/pages/test_officer_pages.py
 test-any-hour: install-dev
 	TZ=Pacific/Kiritimati INCIDENTS_TEST_CLOCK=2026-12-06T23:30:00+00:00 \
-		$(BIN)/python -m pytest -q -p no:cacheprovider -n $(WORKERS) $(AT_ANY_HOUR_TESTS)
+		$(BIN)/python -m pytest -q -p no:cacheprovider -n $(WORKERS) --maxprocesses 4 \
+		$(AT_ANY_HOUR_TESTS)
 	TZ=America/Los_Angeles INCIDENTS_TEST_CLOCK=2027-06-30T22:30:00+00:00 \
-		$(BIN)/python -m pytest -q -p no:cacheprovider -n $(WORKERS) $(AT_ANY_HOUR_TESTS)
+		$(BIN)/python -m pytest -q -p no:cacheprovider -n $(WORKERS) --maxprocesses 4 \
+		$(AT_ANY_HOUR_TESTS)
 
 unit: install-dev
 	$(BIN)/python -m pytest tests/unit

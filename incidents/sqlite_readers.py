@@ -50,6 +50,9 @@ class ReadersPassPool(SQLiteConnectionPool):
         if not self._reader_slots.acquire(timeout=timeout):
             msg = "Timed out waiting for a reader's connection"
             raise ConnectionUnavailableError(msg)
+        if self._closed:  # Closed while this reader waited.
+            self._reader_slots.release()
+            raise ConnectionPoolClosedError
         with self._no_readers:
             self._num_readers += 1
         try:

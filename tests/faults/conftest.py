@@ -174,13 +174,22 @@ def start_service(environment: dict[str, str], output: Path) -> Service:
     while True:
         service.check_running()
         try:
-            if service.get("/healthz").status == 200:
-                return service
+            answered = service.get("/healthz").status == 200
         except (OSError, http.client.HTTPException):
-            if time.monotonic() > deadline:
-                process.kill()
-                raise AssertionError("never answered:\n" + service.tail()) from None
-            time.sleep(0.05)
+            answered = False
+        # The port was free when probed, not since: another test process may
+        # have taken it. The answer is this service's once it says it serves there.
+        if answered and serves_at(output, port):
+            return service
+        if time.monotonic() > deadline:
+            process.kill()
+            raise AssertionError("never answered:\n" + service.tail())
+        time.sleep(0.05)
+
+
+def serves_at(output: Path, port: int) -> bool:
+    """Tell whether ``incidents serve`` said in its output that it listens on port."""
+    return f"Serving http://{HOST}:{port}/" in output.read_text(errors="replace")
 
 
 def run_command(environment: dict[str, str], *args: str) -> tuple[int, str]:

@@ -24,6 +24,8 @@ from tests.faults.conftest import (
 )
 
 ANSWER_WITHIN_SECONDS = 2.0
+# Timed against that limit: run alone, not beside another test process.
+pytestmark = pytest.mark.serial
 
 
 @pytest.fixture

@@ -29,6 +29,8 @@ OFFICE = "colombes-aragon"
 PHONES = 4
 # Four attempts, each waiting 0.25 s for a connection, 0.2 s apart: about 2 s.
 ANSWER_WITHIN = 3.0
+# Timed against that limit: run alone, not beside another test process.
+pytestmark = pytest.mark.serial
 DOWN_SECONDS = 4.0
 RECOVERY_TIMEOUT = 30.0
 

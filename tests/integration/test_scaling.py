@@ -78,11 +78,15 @@ class Deployment:
             try:
                 self.call(port, "GET", "/healthz")
             except OSError:
-                assert self.processes[name].poll() is None, self.output(name)
-                time.sleep(0.1)
+                pass
             else:
-                self.ports.append(port)
-                return
+                # The port was free when probed, not since: the answer is this
+                # process's once it says it serves there.
+                if f"Serving http://127.0.0.1:{port}/" in self.output(name):
+                    self.ports.append(port)
+                    return
+            assert self.processes[name].poll() is None, self.output(name)
+            time.sleep(0.1)
         raise AssertionError(f"{name} never answered:\n{self.output(name)}")
 
     def stop(self, name: str) -> int:

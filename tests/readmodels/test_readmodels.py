@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from incidents.application import IncidentLog, PlannedShift, load_default_offices
 from projections import replay
 from projections.projector import Projector
@@ -640,6 +642,7 @@ def test_daily_counts_add_up_to_the_weekly_summaries_now_and_as_of_a_time(
 # Following the log.
 
 
+@pytest.mark.serial  # Timed: the save wakes the projector well before its poll.
 def test_wait_returns_once_the_background_projector_shows_a_write(
     database_url: str, make_log: OpenLog
 ) -> None:

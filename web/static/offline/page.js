@@ -147,9 +147,15 @@ async function keep(item) {
   await render();
   askForSync();
   const result = await send(seq);
-  // Only this page's own try counts as answered while the person waits: an
-  // answer another tab or the service worker got meanwhile stays in the list.
-  return result.answered.get(seq) || null;
+  // Only this page's own try counts as answered while the person waits: a
+  // refusal another tab or the service worker got meanwhile stays in the list.
+  // Sent by either, it is done all the same.
+  const own = result.answered.get(seq);
+  if (own) {
+    return own;
+  }
+  const [after] = (await itemsOf(person)).filter((one) => one.seq === seq);
+  return after && after.state === "done" ? after : null;
 }
 
 // --- the report form ----------------------------------------------------------
