@@ -42,18 +42,23 @@ def present(
     position: int,
     *,
     as_of: datetime | None = None,
+    written: bool = False,
 ) -> dict[str, Any]:
     """Return the incident in the contract's shape, as this person may see it.
 
     ``as_of``: the incident is as known at that time, and so is the rota that
-    says which mediator was on shift.
+    says which mediator was on shift. ``written``: ``position`` is a write just
+    committed, so the rota as the log stood there is the rota now.
     """
     return {
         **{name: incident[name] for name in _SHOWN},
         "position": position,
         "contact": incident["contact"] if may_see_contact(user, incident) else None,
         "mediator_on_shift": get_incident_log().mediator_on_shift(
-            incident["office"], incident["occurred_at"], as_of=as_of
+            incident["office"],
+            incident["occurred_at"],
+            as_of=as_of,
+            reached=position if written else None,
         ),
     }
 
@@ -83,6 +88,6 @@ def written(
     user: dict[str, Any], result: WriteResult, warnings: list[dict[str, Any]]
 ) -> dict[str, Any]:
     """Present the incident written (the next read waits for the read models)."""
-    body = present(user, result.incident, result.position)
+    body = present(user, result.incident, result.position, written=True)
     body["warnings"] = warnings
     return body
