@@ -23,8 +23,12 @@ class LogFollower(ABC):
 
     thread_name = "log-follower"
     # How long to let a burst of local saves gather once one wakes the thread,
+    # or after a step that found less than a whole batch while saves keep coming,
     # so that it takes them in one step: 0 steps at once.
     gather_seconds = 0.0
+    # The most events one step takes: a step that took as many may have left
+    # some, and the next one runs at once.
+    batch_size: int
 
     def __init__(self, log: IncidentLog) -> None:
         self.log = log
@@ -99,5 +103,7 @@ class LogFollower(ABC):
                 self._last_failure = ""
             if done == 0:
                 self._wake.wait(poll_interval)
-                if self.gather_seconds:
-                    self._stopping.wait(self.gather_seconds)
+            elif done >= self.batch_size:
+                continue  # More may be waiting: take them at once.
+            if self.gather_seconds:
+                self._stopping.wait(self.gather_seconds)
