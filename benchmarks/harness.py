@@ -8,7 +8,10 @@ so that ratios hold however busy the machine is, for each backend:
    reports under 32 writers at once, grouped in transactions or not;
 2. HTTP (:mod:`benchmarks.serving`): ``POST /api/v1/incidents`` under eight
    clients, beside a minimal CRUD endpoint served by the same server;
-3. long histories (:mod:`benchmarks.history`) at three sizes: rebuild, verify
+3. what one request costs the interpreter with no server around it
+   (:mod:`benchmarks.ceilings`), and from it the best ratios one interpreter
+   could reach;
+4. long histories (:mod:`benchmarks.history`) at three sizes: rebuild, verify
    and merely reading the events, the peak memory of each, and the queries.
 
 The ratios named in :data:`TARGETS` are the figures to compare; absolute rates
@@ -30,7 +33,7 @@ from typing import Any
 
 import psycopg
 
-from benchmarks import history, national, serving, writes
+from benchmarks import ceilings, history, national, serving, writes
 from benchmarks.stores import BACKENDS, Stores
 from incidents.persistence import redact
 
@@ -183,6 +186,10 @@ def run_backend(
             seconds=settings.seconds,
             rounds=settings.rounds,
         )
+        say("one request's CPU, no server around it")
+        costs = ceilings.measure(
+            stores, folder, seconds=settings.seconds, rounds=settings.rounds
+        )
         histories = history.measure(
             stores,
             folder,
@@ -198,6 +205,10 @@ def run_backend(
         "targets": judge(figures),
         "writes": wrote,
         "http": served,
+        "costs": costs,
+        "ceilings": ceilings.ceilings(
+            costs, served, wrote, followers_in_web_process=sqlite
+        ),
         "histories": histories,
     }
 
@@ -324,6 +335,7 @@ def _render_backend(figures: Mapping[str, Any]) -> list[str]:
         f"ms, p95 {ours['p95_ms']:.1f} ms, p99 {ours['p99_ms']:.1f} ms",
         f"    CRUD endpoint          {crud['per_s']:,.0f}/s, p50 {crud['p50_ms']:.1f} "
         f"ms, p95 {crud['p95_ms']:.1f} ms, p99 {crud['p99_ms']:.1f} ms",
+        *_render_costs(figures),
         "  events     read/s  rebuild/s  rebuild  MiB  raw read/s  verify/s  MiB"
         "  summary p95  timeline p95  as-of p95  store MiB",
     ]
@@ -343,6 +355,33 @@ def _render_backend(figures: Mapping[str, Any]) -> list[str]:
         verdict = "met" if judged["met"] else "MISSED"
         lines.append(
             f"  {name:<24} {judged['value']:>8.3f}  {judged['target']:<8} {verdict}"
+        )
+    return lines
+
+
+def _render_costs(figures: Mapping[str, Any]) -> list[str]:
+    served, costs = figures["http"], figures["costs"]
+    crud_cpu = served["crud"].get("cpu_ms")
+    ours_cpu = served["incidents"].get("cpu_ms")
+    lines = [
+        "  CPU a request, ms: "
+        + (
+            f"served: report {ours_cpu:.2f}, CRUD {crud_cpu:.2f}; "
+            if crud_cpu is not None and ours_cpu is not None
+            else ""
+        )
+        + f"no server: report {costs['report_app_ms']:.2f}, CRUD "
+        f"{costs['crud_app_ms']:.2f}, followers {costs['followers_ms']:.2f}, "
+        f"report_incident {costs['report_command_ms']:.2f}"
+    ]
+    bounds = figures["ceilings"]
+    if bounds:
+        lines.append(
+            "  best one interpreter allows: "
+            f"http_vs_crud {bounds['http_vs_crud_ceiling']:.2f}, "
+            f"http_vs_bare_save {bounds['http_vs_bare_save_ceiling']:.2f}, "
+            "group_commit_vs_raw_row_commit "
+            f"{bounds['group_commit_vs_raw_row_commit_ceiling']:.2f}"
         )
     return lines
 

@@ -225,6 +225,9 @@ class Load:
     latencies: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    # CPU the web processes (and the projector's) used, ms a request, warm-up
+    # included; None where /proc cannot tell.
+    cpu_ms: float | None = None
 
 
 def load(
@@ -301,17 +304,46 @@ def _post(
     return ""
 
 
+def cpu_seconds(processes: list[subprocess.Popen[str]]) -> float | None:
+    """Return the CPU seconds the processes used so far, or None without /proc."""
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    total = 0
+    for process in processes:
+        try:
+            stat = Path(f"/proc/{process.pid}/stat").read_text(encoding="ascii")
+        except OSError:
+            return None
+        fields = stat.rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
+def load_measured(
+    cluster: Cluster, path: str, headers: dict[str, str], *, seconds: float
+) -> Load:
+    """Run :func:`load` and note the CPU the cluster used for each request."""
+    before = cpu_seconds(cluster.processes)
+    run = load(cluster.ports, path, headers, seconds=seconds)
+    after = cpu_seconds(cluster.processes)
+    if before is not None and after is not None:
+        requests = len(run.latencies) + CLIENTS * WARM_UP
+        run.cpu_ms = 1000 * (after - before) / requests
+    return run
+
+
 def summarise(runs: list[Load]) -> dict[str, float]:
-    """Return the median rate over runs and the percentiles of every latency."""
+    """Return the median rate and CPU over runs, the percentiles of every latency."""
     errors = [error for run in runs for error in run.errors]
     if errors:
         raise RuntimeError(f"{len(errors)} requests failed, first: {errors[0]}")
     latencies = [latency for run in runs for latency in run.latencies]
+    cpu = [run.cpu_ms for run in runs if run.cpu_ms is not None]
     return {
         "per_s": statistics.median(
             len(run.latencies) / run.seconds for run in runs if run.seconds
         ),
         **percentiles(latencies),
+        **({"cpu_ms": statistics.median(cpu)} if cpu else {}),
     }
 
 
@@ -339,8 +371,10 @@ def measure(
     cluster = Cluster(url, crud_url, folder / "http", workers, follow_log)
     with cluster.running():
         for _ in range(rounds):
-            crud.append(load(cluster.ports, "/crud/incidents", {}, seconds=seconds))
-            ours.append(load(cluster.ports, "/api/v1/incidents", auth, seconds=seconds))
+            crud.append(load_measured(cluster, "/crud/incidents", {}, seconds=seconds))
+            ours.append(
+                load_measured(cluster, "/api/v1/incidents", auth, seconds=seconds)
+            )
     return {
         "web_processes": workers,
         "projector": "in the web process" if follow_log else "in its own process",

@@ -87,6 +87,19 @@ def check_figures(figures: dict, backend: str) -> None:
     assert figures["http"]["incidents"]["per_s"] > 0
     assert figures["http"]["crud"]["per_s"] > 0
     assert figures["http"]["web_processes"] == (1 if backend == "sqlite" else 2)
+    # CPU a request, served and with no server around it; the ceilings from both.
+    assert figures["http"]["incidents"]["cpu_ms"] > 0
+    assert figures["http"]["crud"]["cpu_ms"] > 0
+    costs = figures["costs"]
+    assert set(costs) == {
+        "crud_app_ms",
+        "report_app_ms",
+        "followers_ms",
+        "report_command_ms",
+    }
+    assert all(value > 0 for value in costs.values()), costs
+    assert 0 < figures["ceilings"]["http_vs_crud_ceiling"] < 10
+    assert figures["ceilings"]["group_commit_vs_raw_row_commit_ceiling"] > 0
     assert list(figures["histories"]) == list(SIZES)
     for size, history in figures["histories"].items():
         assert history["events"] >= int(size)
