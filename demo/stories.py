@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from demo.calendar import PARIS
 from demo.chance import pick, pick_some
+from demo.follow_up_choices import chosen_by_mediator, chosen_by_officer
 from demo.situations import (
     DUPLICATE_NOTE,
     ESCALATION_NOTES,
@@ -28,7 +29,6 @@ from incidents.vocabulary import (
     FollowUpKind,
     Outcome,
     Resolution,
-    Target,
     Technique,
     Trigger,
 )
@@ -64,13 +64,19 @@ class Story:
             return self.close_as(reported_at, Resolution.INVALID, INVALID_NOTE)
         self.de_escalate(reported_at + timedelta(minutes=1))
         self.escalate(reported_at + timedelta(minutes=2))
-        done = [self.schedule(kind, reported_at) for kind in self.mediator_follow_ups()]
+        done = [
+            self.schedule(kind, reported_at)
+            for kind in chosen_by_mediator(self.plan, self.rng)
+        ]
         if rng.random() < 0.012:
             self.amend(reported_at + timedelta(minutes=rng.randint(10, 120)))
         review_at = reported_at + timedelta(hours=rng.uniform(3, 48))
         if rng.random() < 0.015:
             self.reassess(review_at)
-        done += [self.schedule(kind, review_at) for kind in self.officer_follow_ups()]
+        done += [
+            self.schedule(kind, review_at)
+            for kind in chosen_by_officer(self.plan, self.rng, self.escalated_to)
+        ]
         self.note(reported_at)
         if None in done or rng.random() < 0.03:
             # A forgotten follow-up blocks the closure; some incidents also just
@@ -207,48 +213,6 @@ class Story:
                         note=rng.choice(ESCALATION_NOTES[target]),
                     ),
                 )
-
-    def mediator_follow_ups(self) -> list[FollowUpKind]:
-        """Choose the follow-ups the mediator schedules on the spot."""
-        plan, rng = self.plan, self.rng
-        kinds = []
-        if plan.contact is not None:
-            parcel = plan.trigger is Trigger.PARCEL
-            kinds.append(
-                FollowUpKind.OTHER if parcel else FollowUpKind.PARTNER_REFERRAL
-            )
-        debrief = {0: 0.0, 1: 0.06, 2: 0.55}.get(plan.severity, 1.0)
-        if rng.random() < debrief:
-            kinds.append(FollowUpKind.ASSOCIATION_DEBRIEF)
-        return kinds
-
-    def officer_follow_ups(self) -> list[FollowUpKind]:
-        """Choose the follow-ups the officer schedules when reviewing."""
-        plan, rng = self.plan, self.rng
-        severity, category = plan.severity, plan.template.category
-        kinds = []
-        to_manager = EscalationTarget.OFFICE_MANAGER in self.escalated_to
-        if severity >= 3 or (severity == 2 and to_manager and rng.random() < 0.7):
-            kinds.append(FollowUpKind.MANAGER_REPORT)
-        if plan.target is Target.STAFF and (
-            severity >= 3 or (severity == 2 and rng.random() < 0.35)
-        ):
-            kinds.append(FollowUpKind.STAFF_SUPPORT)
-        if EscalationTarget.POLICE in self.escalated_to and (
-            severity >= 4 or rng.random() < 0.6
-        ):
-            kinds.append(FollowUpKind.COMPLAINT)
-        watch = {
-            Category.THREAT,
-            Category.VERBAL_INCIVILITY,
-            Category.DISCRIMINATORY_REMARKS,
-        }
-        if severity >= 2 and category in watch and rng.random() < 0.15:
-            kinds.append(FollowUpKind.VISITOR_WATCH)
-        improve = 0.2 if plan.trigger is Trigger.MACHINE_FAILURE else 0.02
-        if rng.random() < improve:
-            kinds.append(FollowUpKind.PROCESS_IMPROVEMENT)
-        return kinds
 
     def schedule(self, kind: FollowUpKind, at: datetime) -> datetime | None:
         """Schedule a follow-up and settle it; return when, or None if forgotten."""
