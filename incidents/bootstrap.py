@@ -16,6 +16,7 @@ from eventsourcing.persistence import PersistenceError
 from incidents.application import IncidentLog, load_default_offices
 from incidents.errors import StoreNotUsableError
 from incidents.persistence import (
+    DEFAULT_CONNECTIONS,
     FULL_DISK,
     READ_ONLY_FILE,
     environment_for,
@@ -38,6 +39,7 @@ def open_incident_log(
     load_offices: bool = True,
     ledger: LedgerSettings | None = None,
     read_only_if_refused: bool = False,
+    connections: int = DEFAULT_CONNECTIONS,
 ) -> IncidentLog:
     """Open the log, creating the SQLite folder and loading the offices if missing.
 
@@ -45,13 +47,14 @@ def open_incident_log(
     memory, for this process only (tests). With ``read_only_if_refused``, a
     SQLite log that cannot be opened to write (a full disk, a read-only file or
     medium) is opened to read only, its ``read_only_reason`` saying why.
+    ``connections``: how many pooled connections the log may hold at once.
     """
     path = sqlite_path(database_url)
     if path is not None:
         _prepare_sqlite_file(path)
     try:
         log = IncidentLog(
-            environment_for(database_url),
+            environment_for(database_url, connections=connections),
             clock=clock,
             password_hasher=password_hasher,
             ledger=ledger,

@@ -31,6 +31,14 @@ if TYPE_CHECKING:
 
 # How long a writer waits for SQLite's lock before giving up, in seconds.
 SQLITE_LOCK_TIMEOUT = "10"
+# How many pooled connections a process may hold at once, unless told: the
+# library's 5 kept open, and 10 more when needed. A web process asks for one per
+# request thread, plus its followers' (web/config.py).
+DEFAULT_CONNECTIONS = 15
+# Connections kept open in the pool, of all it may hold.
+KEPT_CONNECTIONS = 5
+# The environment's key for that number (read by IncidentStore for SQLite).
+CONNECTIONS = "INCIDENTS_CONNECTIONS"
 # How long eventsourcing's pool waits for a PostgreSQL connection, in seconds
 # (store.py then shortens each request's wait to POSTGRES_POOL_WAIT_SECONDS).
 POSTGRES_POOL_WAIT = "1"
@@ -96,8 +104,15 @@ PROBE_LOCK = 0x3E7E5C0DE
 OPERATIONAL_ERRORS = (OperationalError, InterfaceError)
 
 
-def environment_for(database_url: str) -> dict[str, str]:
-    """Return the eventsourcing environment for a database URL."""
+def environment_for(
+    database_url: str, *, connections: int = DEFAULT_CONNECTIONS
+) -> dict[str, str]:
+    """Return the eventsourcing environment for a database URL.
+
+    ``connections``: how many the process may hold at once (at least 2).
+    """
+    if connections < 2:
+        raise ValueError(f"A store needs 2 connections at least, not {connections}.")
     scheme, _, rest = database_url.partition("://")
     if scheme == "memory":
         return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
@@ -109,9 +124,10 @@ def environment_for(database_url: str) -> dict[str, str]:
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": str(path),
             "SQLITE_LOCK_TIMEOUT": SQLITE_LOCK_TIMEOUT,
+            CONNECTIONS: str(connections),
         }
     if scheme in {"postgresql", "postgres"}:
-        return _postgres_environment(database_url)
+        return _postgres_environment(database_url, connections)
     raise _invalid(database_url, "use sqlite:///..., postgresql://... or memory://")
 
 
@@ -155,7 +171,7 @@ def redact(database_url: str) -> str:
     return parts._replace(netloc=netloc).geturl()
 
 
-def _postgres_environment(database_url: str) -> dict[str, str]:
+def _postgres_environment(database_url: str, connections: int) -> dict[str, str]:
     parts = urlsplit(database_url)
     dbname = parts.path.lstrip("/")
     if not parts.hostname or not dbname:
@@ -185,8 +201,8 @@ def _postgres_environment(database_url: str) -> dict[str, str]:
         "POSTGRES_PORT": str(port or 5432),
         "POSTGRES_USER": unquote(parts.username or "postgres"),
         "POSTGRES_PASSWORD": unquote(parts.password or ""),
-        "POSTGRES_POOL_SIZE": "5",
-        "POSTGRES_MAX_OVERFLOW": "10",
+        "POSTGRES_POOL_SIZE": str(min(KEPT_CONNECTIONS, connections)),
+        "POSTGRES_MAX_OVERFLOW": str(max(0, connections - KEPT_CONNECTIONS)),
         "POSTGRES_CONNECT_TIMEOUT": POSTGRES_POOL_WAIT,
         # Check a pooled connection before lending it: after the server restarts,
         # the broken ones are replaced instead of failing a request each.

@@ -77,17 +77,23 @@ class ReadersPassPool(SQLiteConnectionPool):
                 self._reader_slots.release()
 
 
-def let_readers_pass(factory: SQLiteFactory) -> None:
-    """Give a SQLite store, before its first connection, the pool above."""
+def let_readers_pass(factory: SQLiteFactory, connections: int | None = None) -> None:
+    """Give a SQLite store, before its first connection, the pool above.
+
+    ``connections``: how many it may hold at once (the library's 15 if not told).
+    """
     datastore: Any = factory.datastore
     library = datastore.pool
     if library.is_sqlite_memory_mode:
         return
+    overflow = library.max_overflow
+    if connections is not None:
+        overflow = max(0, connections - library.pool_size)
     datastore.pool = ReadersPassPool(
         db_name=library.db_name,
         lock_timeout=library.lock_timeout,
         pool_size=library.pool_size,
-        max_overflow=library.max_overflow,
+        max_overflow=overflow,
         pool_timeout=library.pool_timeout,
         max_age=library.max_age,
         pre_ping=library.pre_ping,

@@ -18,6 +18,8 @@ from projections.projector import Projector
 from projections.queries import ReadModels
 from web import docs, fault_log, health, logs, metrics
 from web.config import (
+    SERVE_THREADS,
+    connections_for,
     default_instance_path,
     ledger_settings,
     notifier_parts,
@@ -41,6 +43,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.config["DATABASE_URL"],
         ledger=ledger_settings(app.config, Path(app.instance_path)),
         read_only_if_refused=app.config.get("READ_ONLY_IF_REFUSED", False),
+        connections=connections_for(app.config.get("THREADS", SERVE_THREADS)),
     )
     app.extensions["incident_log"] = log
     if app.config.get("READ_ONLY_IF_REFUSED") and log.read_only_reason is None:

@@ -23,6 +23,9 @@ TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 FALSE_WORDS = frozenset({"0", "false", "no", "off"})
 # Requests one web process answers at once (waitress threads).
 SERVE_THREADS = 8
+# Pooled connections a web process holds beyond one per request thread: the
+# read models' and the notifier's threads (two each at most), and spares.
+FOLLOWERS_CONNECTIONS = 7
 # Where links in messages point when INCIDENTS_BASE_URL is not set: `make run`.
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 
@@ -193,3 +196,12 @@ def _instance_secret_key(instance_path: Path) -> str:
             "or set INCIDENTS_SECRET_KEY.",
         ) from None
     return key
+
+
+def connections_for(threads: int) -> int:
+    """Return the pooled connections a web process answering ``threads`` at once needs.
+
+    One per request thread and the followers': a request never waits for a
+    connection another thread could not give back (8 threads: the pool's 15).
+    """
+    return threads + FOLLOWERS_CONNECTIONS

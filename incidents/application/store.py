@@ -28,6 +28,7 @@ from incidents.evidence.recorders import open_sealing_recorder
 from incidents.evidence.sealing import LedgerSettings
 from incidents.group_commit import GroupCommit
 from incidents.persistence import (
+    CONNECTIONS,
     OPERATIONAL_ERRORS,
     connection_parameters,
     probe_writes,
@@ -138,7 +139,8 @@ class IncidentStore(Application[UUID]):
             # a request is answered (503) within about 2 s, not 12.
             factory.datastore.pool.timeout = POSTGRES_POOL_WAIT_SECONDS
         elif isinstance(factory, SQLiteFactory):
-            let_readers_pass(factory)
+            connections = env.get(CONNECTIONS)
+            let_readers_pass(factory, int(connections) if connections else None)
         return factory
 
     def construct_event_store(self) -> EventStore[UUID]:

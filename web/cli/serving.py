@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import signal
 import threading
@@ -108,7 +109,9 @@ def serve(
     with contextlib.suppress(KeyboardInterrupt):
         # A store that refuses writes from the start (a full disk, a read-only
         # file) is served for reading until it takes writes (web/read_only.py).
-        app = create_app({"READ_ONLY_IF_REFUSED": True})
+        # A pooled connection for each thread: none waits for another's.
+        settings = {"THREADS": threads}
+        app = create_app({**settings, "READ_ONLY_IF_REFUSED": True})
         served = app
         reason = app.extensions["incident_log"].read_only_reason
         if reason is not None:
@@ -117,7 +120,7 @@ def serve(
                 "(%s). Writes are refused (503) until it takes them again.",
                 reason,
             )
-            served = UntilWritable(app, create_app)
+            served = UntilWritable(app, functools.partial(create_app, settings))
             served.start()
         allow_open_files(connection_limit)
         server = waitress.create_server(
