@@ -24,8 +24,6 @@ from incidents.domain.shift import Shift, ShiftLogged
 from incidents.vocabulary import ShiftStatus
 
 PLANNED = ShiftStatus.PLANNED.value
-# Guards the rota each log keeps: a newer one only ever replaces an older one.
-_rota_lock = threading.Lock()
 # The events that change which shifts stand, and where and when.
 SHIFT_TOPICS = (
     Shift.ShiftPlanned.TOPIC,
@@ -36,6 +34,8 @@ SHIFT_TOPICS = (
 
 # How many of the rota's changes one look at the log takes.
 CHANGES_BATCH = 500
+# Guards the rota each log keeps: a newer one only ever replaces an older one.
+_rota_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,8 @@ class _Rota:
         self, position: int, changed: Mapping[UUID, dict[str, Any] | None]
     ) -> _Rota:
         """Return the rota at ``position`` from the shifts changed (None: gone)."""
+        if not changed:  # The same shifts, known to a later position.
+            return _Rota(position, self.by_id, self.by_place)
         by_id = dict(self.by_id)
         by_place = dict(self.by_place)
         for shift_id, shift in changed.items():
