@@ -19,8 +19,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from incidents.application import IncidentLog
-from tests.conftest import ledger_key_path, signing_key_path
-from web import create_app
+from tests.api.live import build_app
 
 OFFICE = "colombes-aragon"
 OTHER_OFFICE = "nanterre-centre"
@@ -124,18 +123,8 @@ class Api:
 
 def build_api(database_url: str, opened_logs: list[IncidentLog]) -> Iterator[Api]:
     """Create the app on a store, register the people, stop following after."""
-    app = create_app(
-        {
-            "DATABASE_URL": database_url,
-            "SECRET_KEY": "test",
-            "TESTING": True,
-            # Checkpoints are signed at once: keep the key out of the checkout.
-            "SIGNING_KEY_PATH": str(signing_key_path()),
-            "LEDGER_KEY_PATH": str(ledger_key_path()),
-        }
-    )
+    app = build_app(database_url, opened_logs)
     log: IncidentLog = app.extensions["incident_log"]
-    opened_logs.append(log)
     api = Api(app=app, client=app.test_client(), log=log)
     for name, (role, offices) in PEOPLE.items():
         log.register_user(actor="test", name=name, role=role, offices=offices)
@@ -207,3 +196,17 @@ def summary_leaves(summary: dict[str, Any]) -> dict[str, Any]:
     for section in SUMMARY_SECTIONS:
         walk(section, summary[section])
     return found
+
+
+@pytest.fixture
+def two_apps(
+    durable_database_url: str, opened_logs: list[IncidentLog]
+) -> Iterator[tuple[Flask, Flask]]:
+    """Two applications on one store, standing for two web processes."""
+    first = build_app(durable_database_url, opened_logs)
+    second = build_app(durable_database_url, opened_logs)
+    try:
+        yield first, second
+    finally:
+        for app in (first, second):
+            app.extensions["read_models"].projector.stop()

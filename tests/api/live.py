@@ -121,8 +121,10 @@ class Client:
         return reply.body
 
 
-def build_app(database_url: str, opened_logs: list[IncidentLog]) -> Flask:
-    """Create the app on a store; its log is closed after the test."""
+def build_app(
+    database_url: str, opened_logs: list[IncidentLog], **settings: Any
+) -> Flask:
+    """Create the app on a store, with any settings; its log is closed after."""
     app = create_app(
         {
             "DATABASE_URL": database_url,
@@ -131,6 +133,7 @@ def build_app(database_url: str, opened_logs: list[IncidentLog]) -> Flask:
             # Checkpoints are signed at once: keep the key out of the checkout.
             "SIGNING_KEY_PATH": str(signing_key_path()),
             "LEDGER_KEY_PATH": str(ledger_key_path()),
+            **settings,
         }
     )
     opened_logs.append(app.extensions["incident_log"])

@@ -7,42 +7,10 @@ request on the first is refused.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from flask import Flask
 
 from incidents.application import IncidentLog
 from tests.api.conftest import PREFIX, report_body
-from tests.conftest import ledger_key_path, signing_key_path
-from web import create_app
-
-
-def _app(database_url: str, opened_logs: list[IncidentLog]) -> Flask:
-    app = create_app(
-        {
-            "DATABASE_URL": database_url,
-            "SECRET_KEY": "test",
-            "TESTING": True,
-            "SIGNING_KEY_PATH": str(signing_key_path()),
-            "LEDGER_KEY_PATH": str(ledger_key_path()),
-        }
-    )
-    opened_logs.append(app.extensions["incident_log"])
-    return app
-
-
-@pytest.fixture
-def two_apps(
-    durable_database_url: str, opened_logs: list[IncidentLog]
-) -> Iterator[tuple[Flask, Flask]]:
-    first = _app(durable_database_url, opened_logs)
-    second = _app(durable_database_url, opened_logs)
-    try:
-        yield first, second
-    finally:
-        for app in (first, second):
-            app.extensions["read_models"].projector.stop()
 
 
 def _log(app: Flask) -> IncidentLog:

@@ -15,25 +15,14 @@ import pytest
 from flask import Flask
 
 from incidents.application import IncidentLog
-from tests.conftest import ledger_key_path, signing_key_path
-from web import create_app
+from tests.api.live import build_app
 
 THREADS = 20
 
 
 @pytest.fixture
 def app(durable_database_url: str, opened_logs: list[IncidentLog]) -> Iterator[Flask]:
-    app = create_app(
-        {
-            "DATABASE_URL": durable_database_url,
-            "SECRET_KEY": "test",
-            "TESTING": True,
-            "THREADS": THREADS,
-            "SIGNING_KEY_PATH": str(signing_key_path()),
-            "LEDGER_KEY_PATH": str(ledger_key_path()),
-        }
-    )
-    opened_logs.append(app.extensions["incident_log"])
+    app = build_app(durable_database_url, opened_logs, THREADS=THREADS)
     try:
         yield app
     finally:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from tests.api.conftest import ledger_key_path, signing_key_path
+from tests.conftest import ledger_key_path, signing_key_path
 from tests.pages.conftest import PASSWORD, csrf_token_in
 from web import create_app
 from web.pages.throttle import LIMIT
