@@ -100,7 +100,10 @@ class Presence(IncidentStore):
     ) -> str | None:
         """Return the mediator on shift in the office at that moment, or ``None``.
 
-        ``reached``: see :meth:`planned_rota`.
+        ``reached``: a log position the caller knows committed (its own write),
+        to answer with the rota as it stood there at least, rather than ask the
+        database where the log's head is: the answer to a write then costs at
+        most one look at the log, none when the rota kept is newer.
         """
         if as_of is not None:
             return covering_mediator(self._rota_as_of(as_of), office, occurred_at)
@@ -108,19 +111,11 @@ class Presence(IncidentStore):
         shifts = self._rota(reached).by_place.get((office, day), ())
         return covering_mediator(shifts, office, occurred_at)
 
-    def planned_rota(
-        self, *, as_of: datetime | None = None, reached: int | None = None
-    ) -> list[dict[str, Any]]:
-        """Return the planned shifts, now or as they were known at a time.
-
-        ``reached``: a log position the caller knows committed (its own write),
-        to answer with the rota as it stood there at least, rather than ask the
-        database where the log's head is: the answer to a write then costs at
-        most one look at the log, none when the rota kept is newer.
-        """
+    def planned_rota(self, *, as_of: datetime | None = None) -> list[dict[str, Any]]:
+        """Return the planned shifts, now or as they were known at a time."""
         if as_of is not None:
             return self._rota_as_of(as_of)
-        return list(self._rota(reached).by_id.values())
+        return list(self._rota(None).by_id.values())
 
     def _rota(self, reached: int | None) -> _Rota:
         """Return the rota now: the one kept, brought up to the log's head.
