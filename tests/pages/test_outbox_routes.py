@@ -376,3 +376,26 @@ def test_a_copy_kept_in_the_background_leaves_the_session_cookie_alone(site: Sit
     assert "Set-Cookie" not in kept.headers
     assert "Set-Cookie" not in asked.headers
     assert "Set-Cookie" in seen.headers
+
+
+def test_files_and_the_service_worker_leave_the_session_cookie_alone(site: Site):
+    # The browser fetches them beside what the person does (the service
+    # worker's update check after every page, its modules, the styles): set
+    # with the session as it was when they left, the cookie would undo a
+    # change made meanwhile, such as the language just chosen.
+    client = site.client("mediator")
+    client.get("/signaler")
+
+    files = []
+    for path in ("/sw.js", "/static/offline/outbox.js", "/static/pages.css"):
+        with client.get(path) as answer:  # Files are streamed: closed here.
+            files.append((path, answer.status_code, "Set-Cookie" in answer.headers))
+    page = client.get("/signaler")
+
+    assert [(path, status) for path, status, _ in files] == [
+        ("/sw.js", 200),
+        ("/static/offline/outbox.js", 200),
+        ("/static/pages.css", 200),
+    ]
+    assert [path for path, _, cookie in files if cookie] == []
+    assert "Set-Cookie" in page.headers  # A page still keeps the session alive.

@@ -179,6 +179,12 @@ def outbox_texts() -> dict[str, str]:
     }
 
 
+# Requests made beside the pages: they keep the session cookie as it is.
+_BACKGROUND_ENDPOINTS = frozenset(
+    {"offline.outbox_token", "offline.service_worker", "offline.manifest", "static"}
+)
+
+
 class BackgroundQuietSessions(SecureCookieSessionInterface):
     """Never set the session cookie on an answer to a request made in the background.
 
@@ -187,13 +193,15 @@ class BackgroundQuietSessions(SecureCookieSessionInterface):
     beside what the person does: set with the session as it was when it left,
     the cookie would undo what a page changed meanwhile (a flashed message,
     the language). Such a request never changes the session, except for a
-    first CSRF secret, which is kept.
+    first CSRF secret, which is kept. The same holds for what the browser
+    fetches by itself beside the pages: the service worker's script (checked
+    after every page), its modules and the other files.
     """
 
     def should_set_cookie(self, app: Flask, session: SessionMixin) -> bool:
         if kept_copy_request():
             return False
-        if request.endpoint == "offline.outbox_token":
+        if request.endpoint in _BACKGROUND_ENDPOINTS:
             return bool(session.modified)
         return super().should_set_cookie(app, session)
 
